@@ -1,0 +1,50 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { Database } from './db/connect.ts';
+import { utmSrid } from './domain/utm.ts';
+import { healthRoutes } from './health/routes.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database;
+    config: Config;
+    /** Metric CRS for distances and areas (ANALYSIS_SRID, or the UTM zone of the districts). */
+    analysisSrid(): Promise<number>;
+  }
+}
+
+export interface AppOptions {
+  db: Database;
+  config: Config;
+  logger?: boolean | object;
+}
+
+/** Builds the Fastify app over an open database. Tests call this with `app.inject`; main.ts adds listening. */
+export async function buildApp({ db, config, logger = false }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger, bodyLimit: 5 * 1024 * 1024, ajv: { customOptions: { coerceTypes: true, allErrors: false } } });
+  app.decorate('db', db);
+  app.decorate('config', config);
+  let srid: Promise<number> | undefined;
+  app.decorate('analysisSrid', () => (srid ??= resolveAnalysisSrid(db, config)));
+
+  app.setErrorHandler((err: any, req, reply) => {
+    if (err.validation) {
+      return reply.status(400).send({ error: 'bad_request', message: `${err.validationContext ?? 'request'}${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? err.message}`.trim() });
+    }
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error(err);
+    return reply.status(status).send({ error: err.code ?? (status >= 500 ? 'internal' : 'bad_request'), message: err.message });
+  });
+
+  await app.register(healthRoutes);
+  return app;
+}
+
+async function resolveAnalysisSrid(db: Database, config: Config): Promise<number> {
+  if (config.analysisSrid) return config.analysisSrid;
+  const { rows } = await db.pool.query<{ lon: number | null; lat: number | null }>(
+    `SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) AS c FROM districts) s`,
+  );
+  const { lon, lat } = rows[0] ?? {};
+  return lon == null || lat == null ? 3857 : utmSrid(lon, lat);
+}

@@ -1,0 +1,129 @@
+import net from 'node:net';
+import type { PGlite } from '@electric-sql/pglite';
+
+const SSL_REQUEST = 80877103;
+const CANCEL_REQUEST = 80877102;
+/** Extended-protocol messages: after an error in one of these, the server discards input until Sync. */
+const EXTENDED = new Set(['P', 'B', 'D', 'E', 'C', 'H', 'F']);
+
+/**
+ * A PostgreSQL wire-protocol bridge in front of one PGlite instance, so `pg` talks to the embedded database
+ * exactly as to a server. PGlite is single-session: connections are served one at a time (others wait in line),
+ * and a connection that closes inside a transaction is rolled back.
+ *
+ * Written here instead of using pglite-socket 0.2.11, which drops the connection on the query after any SQL error,
+ * and because PGlite answers an errored extended-protocol message with an early ReadyForQuery (pglite#958),
+ * which desynchronises `pg`: this bridge strips it and skips to Sync, as a real server does.
+ */
+export class PGliteBridge {
+  private server = net.createServer((socket) => this.enqueue(socket));
+  private line: net.Socket[] = [];
+  private active: net.Socket | null = null;
+  private closed = false;
+
+  constructor(private db: PGlite) {}
+
+  async listen(host = '127.0.0.1', port = 0): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(port, host, resolve));
+    const addr = this.server.address() as net.AddressInfo;
+    return `postgres://postgres@${host}:${addr.port}/postgres?sslmode=disable`;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const s of [...this.line, this.active]) s?.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private enqueue(socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
+    this.line.push(socket);
+    socket.pause();
+    socket.once('close', () => {
+      this.line = this.line.filter((s) => s !== socket);
+    });
+    this.next();
+  }
+
+  private next() {
+    if (this.active) return;
+    const socket = this.line.shift();
+    if (!socket) return;
+    this.active = socket;
+    void this.serve(socket).finally(async () => {
+      if (!this.closed && this.db.isInTransaction()) await this.db.exec('ROLLBACK').catch(() => undefined);
+      this.active = null;
+      this.next();
+    });
+  }
+
+  private serve(socket: net.Socket): Promise<void> {
+    return new Promise((resolve) => {
+      let buf = Buffer.alloc(0);
+      let started = false;
+      let skipUntilSync = false;
+      let chain = Promise.resolve();
+      socket.once('close', () => chain.then(() => resolve()));
+
+      const handle = async (msg: Buffer) => {
+        if (!started) {
+          const code = msg.readInt32BE(4);
+          if (code === SSL_REQUEST) return void socket.write('N');
+          if (code === CANCEL_REQUEST) return void socket.end();
+          started = true;
+          return write(await this.db.execProtocolRaw(msg));
+        }
+        const type = String.fromCharCode(msg[0]);
+        if (type === 'X') return void socket.end();
+        if (skipUntilSync && type !== 'S') return;
+        if (type === 'S') skipUntilSync = false;
+        let out = Buffer.from(await this.db.execProtocolRaw(msg));
+        if (EXTENDED.has(type) && hasError(out)) {
+          skipUntilSync = true;
+          out = withoutReadyForQuery(out);
+        }
+        write(out);
+      };
+      const write = (data: Uint8Array) => {
+        if (data.length && socket.writable) socket.write(data);
+      };
+
+      socket.on('data', (chunk) => {
+        buf = Buffer.concat([buf, chunk]);
+        for (;;) {
+          const len = messageLength(buf, started);
+          if (len === 0 || buf.length < len) break;
+          const msg = buf.subarray(0, len);
+          buf = buf.subarray(len);
+          chain = chain.then(() => handle(msg)).catch(() => void socket.destroy());
+        }
+      });
+      socket.resume();
+    });
+  }
+}
+
+function messageLength(buf: Buffer, started: boolean): number {
+  if (!started) return buf.length >= 4 ? buf.readInt32BE(0) : 0;
+  return buf.length >= 5 ? 1 + buf.readInt32BE(1) : 0;
+}
+
+function* messages(out: Buffer): Generator<[string, number, number]> {
+  for (let i = 0; i + 5 <= out.length; ) {
+    const len = 1 + out.readInt32BE(i + 1);
+    yield [String.fromCharCode(out[i]), i, i + len];
+    i += len;
+  }
+}
+
+function hasError(out: Buffer): boolean {
+  for (const [t] of messages(out)) if (t === 'E') return true;
+  return false;
+}
+
+function withoutReadyForQuery(out: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (const [t, a, b] of messages(out)) if (t !== 'Z') parts.push(out.subarray(a, b));
+  return Buffer.concat(parts);
+}
