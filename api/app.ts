@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/connect.ts';
 import { utmSrid } from './domain/utm.ts';
 import { healthRoutes } from './health/routes.ts';
+import { taxonomyRoutes } from './taxonomy/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,6 +38,7 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   });
 
   await app.register(healthRoutes);
+  await app.register(taxonomyRoutes);
   return app;
 }
 
