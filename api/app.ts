@@ -3,7 +3,10 @@ import type { Config } from './config.ts';
 import type { Database } from './db/connect.ts';
 import { utmSrid } from './domain/utm.ts';
 import { healthRoutes } from './health/routes.ts';
+import { basemapRoutes } from './basemap/routes.ts';
 import { taxonomyRoutes } from './taxonomy/routes.ts';
+import { layerRoutes } from './layers/routes.ts';
+import { tileRoutes } from './tiles/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,7 +41,10 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   });
 
   await app.register(healthRoutes);
+  await app.register(basemapRoutes);
   await app.register(taxonomyRoutes);
+  await app.register(layerRoutes);
+  await app.register(tileRoutes);
   return app;
 }
 

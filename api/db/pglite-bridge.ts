@@ -78,7 +78,7 @@ export class PGliteBridge {
         if (type === 'X') return void socket.end();
         if (skipUntilSync && type !== 'S') return;
         if (type === 'S') skipUntilSync = false;
-        let out = Buffer.from(await this.db.execProtocolRaw(msg));
+        let out: Buffer = Buffer.from(await this.db.execProtocolRaw(msg));
         if (EXTENDED.has(type) && hasError(out)) {
           skipUntilSync = true;
           out = withoutReadyForQuery(out);
