@@ -170,9 +170,10 @@ function limitPayload(l: TimeLimit): { value: number; unit: TimeLimitUnit } {
   return { value: l.value, unit: l.unit };
 }
 
-/** The latest workflow timestamp: a transition may not be dated before it (durations would turn negative). */
+/** The latest workflow timestamp: a transition may not be dated before it (durations would turn negative).
+ *  reportedAt is left out: it comes from the reporter's device, whose clock may run ahead of the server's. */
 function lastTransitionAt(c: CaseState): number {
-  const ts = [c.reportedAt, c.acceptedAt, c.registeredAt, c.dispatchedAt, c.handledAt, c.verifiedAt, c.closedAt, c.voidedAt, c.suspendedAt];
+  const ts = [c.acceptedAt, c.registeredAt, c.dispatchedAt, c.handledAt, c.verifiedAt, c.closedAt, c.voidedAt, c.suspendedAt];
   return Math.max(...ts.map((d) => (d ? d.getTime() : -Infinity)));
 }
 
