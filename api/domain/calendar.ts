@@ -380,7 +380,8 @@ export function usedFraction(now: Date, c: LightInput, cal: WorkCalendar): numbe
 /**
  * 亮灯 of an open case: red once `now` is after the deadline, yellow when ≥ yellowAt (default 80 %) of the time
  * from registration to the (current) deadline is used, else green. A suspended case is judged at the moment it
- * was suspended (its clock is paused).
+ * was suspended (its clock is paused). After a resumed suspension the paused work time counts as used in this
+ * ratio (the cases table keeps only wall-clock suspended_seconds), so yellow comes a little early; red is exact.
  */
 export function light(now: Date, c: LightInput, cal: WorkCalendar, opts: { yellowAt?: number } = {}): Light {
   const yellowAt = opts.yellowAt ?? 0.8;
