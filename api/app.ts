@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Database } from './db/connect.ts';
-import { utmSrid } from './domain/utm.ts';
+import { resolveAnalysisSrid } from './db/analysis-srid.ts';
 import { healthRoutes } from './health/routes.ts';
 import { basemapRoutes } from './basemap/routes.ts';
 import { taxonomyRoutes } from './taxonomy/routes.ts';
@@ -29,7 +29,11 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   app.decorate('db', db);
   app.decorate('config', config);
   let srid: Promise<number> | undefined;
-  app.decorate('analysisSrid', () => (srid ??= resolveAnalysisSrid(db, config)));
+  app.decorate('analysisSrid', async () => {
+    const value = await (srid ??= resolveAnalysisSrid(db.pool, config.analysisSrid));
+    if (value === 3857) srid = undefined; // no districts yet: ask again once data is loaded
+    return value;
+  });
 
   app.setErrorHandler((err: any, req, reply) => {
     if (err.validation) {
@@ -46,13 +50,4 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   await app.register(layerRoutes);
   await app.register(tileRoutes);
   return app;
-}
-
-async function resolveAnalysisSrid(db: Database, config: Config): Promise<number> {
-  if (config.analysisSrid) return config.analysisSrid;
-  const { rows } = await db.pool.query<{ lon: number | null; lat: number | null }>(
-    `SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) AS c FROM districts) s`,
-  );
-  const { lon, lat } = rows[0] ?? {};
-  return lon == null || lat == null ? 3857 : utmSrid(lon, lat);
 }

@@ -2,14 +2,32 @@ import { loadConfig } from './config.ts';
 import { connect } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { buildApp } from './app.ts';
+import { loadTaxonomy } from './taxonomy/load.ts';
+import { isDatabaseEmpty, loadDemoCity } from './demo/load.ts';
+import { ensureWebBuilt } from './web/build.ts';
 
+const started = Date.now();
 const config = loadConfig();
+const log = (msg: string) => console.log(`[citylens] ${msg}`);
+
+const built = ensureWebBuilt({ log }); // builds web/dist on a clean clone while the database starts
+log(config.databaseUrl ? 'connecting to PostgreSQL' : `starting the embedded PGlite + PostGIS in ${config.dataDir}`);
 const db = await connect(config);
 const applied = await migrate(db.pool);
+if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
+await loadTaxonomy(db.pool); // taxonomy files are the source of truth: reloaded (upserted) at every start
+if (db.kind === 'embedded' && (await isDatabaseEmpty(db.pool))) {
+  log('empty embedded database: loading the demo city (once)…');
+  const t0 = Date.now();
+  await loadDemoCity(db.pool);
+  log(`demo city loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+await built;
+
 const app = await buildApp({ db, config, logger: { level: config.logLevel } });
-if (applied.length) app.log.info({ applied }, 'migrations applied');
 await app.listen({ host: config.host, port: config.port });
-console.log(`城管慧眼 citylens ready: http://${config.host}:${config.port}/  (database: ${db.kind})`);
+log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (database: ${db.kind})`);
+console.log(`\n  城管慧眼 citylens → http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/\n`);
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, async () => {
