@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Database } from './db/connect.ts';
 import { resolveAnalysisSrid } from './db/analysis-srid.ts';
+import { authPlugin } from './auth/plugin.ts';
 import { healthRoutes } from './health/routes.ts';
 import { basemapRoutes } from './basemap/routes.ts';
 import { taxonomyRoutes } from './taxonomy/routes.ts';
@@ -44,6 +45,8 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
     return reply.status(status).send({ error: err.code ?? (status >= 500 ? 'internal' : 'bad_request'), message: err.message });
   });
 
+  // auth hooks must reach every route: registered at the root, not encapsulated
+  await authPlugin(app);
   await app.register(healthRoutes);
   await app.register(basemapRoutes);
   await app.register(taxonomyRoutes);

@@ -9,7 +9,12 @@ export interface Config {
   /** Metric CRS for distances and areas; `undefined` → the UTM zone of the data, chosen at start. */
   analysisSrid?: number;
   logLevel: string;
+  /** Fixed demo tokens (demo-collector …); on by default for the embedded demo only. */
   demoTokens: boolean;
+  /** JSON file listing API tokens [{token, user, role, department?}] */
+  tokensFile?: string;
+  /** The same list inline (API_TOKENS env) */
+  apiTokens?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -23,5 +28,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     analysisSrid: srid,
     logLevel: env.LOG_LEVEL ?? 'info',
     demoTokens: env.DEMO_TOKENS ? env.DEMO_TOKENS === '1' : !env.DATABASE_URL,
+    tokensFile: env.TOKENS_FILE || undefined,
+    apiTokens: env.API_TOKENS || undefined,
   };
 }

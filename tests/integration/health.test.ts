@@ -23,4 +23,17 @@ describe('health', () => {
     expect(body.database).toBe(serverUrl ? 'postgis' : 'embedded');
     expect(body.postgis).toMatch(/^3\.\d+/);
   });
+
+  it('identifies the caller by API token: demo tokens, configured tokens, 401 for unknown ones', async () => {
+    const demo = await buildApp({ db: t.db, config: { ...t.config, demoTokens: true, apiTokens: '[{"token":"secret-dispatch-1","user":"王五","role":"dispatcher"}]' } });
+    const me = (token?: string) => demo.inject({ url: '/api/me', headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await me('demo-operator')).json()).toEqual({ user: '演示受理员', role: 'operator', department: null });
+    expect((await me('secret-dispatch-1')).json()).toEqual({ user: '王五', role: 'dispatcher', department: null });
+    expect((await me('nope')).statusCode).toBe(401);
+    expect((await me()).statusCode).toBe(401);
+    await demo.close();
+    const prod = await buildApp({ db: t.db, config: { ...t.config, demoTokens: false } });
+    expect((await prod.inject({ url: '/api/me', headers: { authorization: 'Bearer demo-operator' } })).statusCode).toBe(401);
+    await prod.close();
+  });
 });
