@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { bandNeighbors, fdrBins, giStar, twoSidedPValues, type Neighbors } from '../../api/domain/hotspots/index.ts';
+import type { Figure } from './harness.ts';
 
 export interface BenchRow {
   name: string;
@@ -122,6 +123,20 @@ export function benchGiStar(options: GiStarBenchOptions = {}): BenchRow {
   console.log('name, median ms, baseline ms, ratio');
   console.log(`${row.name}, ${row.medianMs.toFixed(1)}, ${Number.isNaN(row.baselineMs) ? '—' : row.baselineMs.toFixed(1)}, ${Number.isNaN(row.ratio) ? '—' : row.ratio.toFixed(1)}`);
   return row;
+}
+
+/** Adapter for scripts/bench/run.ts (harness ratio = value / baseline, so < 1 means faster). */
+export async function run(): Promise<Figure[]> {
+  const row = benchGiStar();
+  return [
+    {
+      name: row.name,
+      value: row.medianMs,
+      unit: 'ms',
+      baseline: row.baselineMs,
+      baselineName: 'naive O(n²) neighbour loop + same Gi*/FDR',
+    },
+  ];
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) benchGiStar();
