@@ -8,6 +8,7 @@ import { basemapRoutes } from './basemap/routes.ts';
 import { taxonomyRoutes } from './taxonomy/routes.ts';
 import { layerRoutes } from './layers/routes.ts';
 import { tileRoutes } from './tiles/routes.ts';
+import { caseRoutes } from './cases/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,5 +53,6 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   await app.register(taxonomyRoutes);
   await app.register(layerRoutes);
   await app.register(tileRoutes);
+  await app.register(caseRoutes);
   return app;
 }

@@ -67,8 +67,9 @@ export const ACTION_ROLES: Readonly<Record<CaseAction, readonly Role[]>> = {
   'verify-fail': ['collector'],
 };
 
-/** Intake (report) is not a transition: it creates the case in `reported`. */
-export const REPORT_ROLES: readonly Role[] = ['collector'];
+/** Intake (report) is not a transition: it creates the case in `reported`. Collectors report from the field;
+ *  operators (受理员) enter what arrives by 12345 hotline, WeChat, web, leaders and media. */
+export const REPORT_ROLES: readonly Role[] = ['collector', 'operator'];
 
 export function canReport(role: Role): boolean {
   return REPORT_ROLES.includes(role);

@@ -24,14 +24,11 @@ export const LAYER_NAMES = ['districts', 'grids', 'work-grids', 'roads', 'zones'
 export type LayerName = (typeof LAYER_NAMES)[number];
 
 /**
- * Deadline light of a case, in SQL, for tiles and GeoJSON. Calendar-time approximation of the work-calendar rule
- * (yellow once 80 % of the registration→deadline span has elapsed); closed/voided cases have no light.
+ * Deadline light of a case for tiles and GeoJSON: the stored `light` column, set by every workflow action and kept
+ * current by the light sweeper (api/cases/sweeper.ts) on the work calendar; NULL before registration and once
+ * closed or voided.
  */
-export const CASE_LIGHT_SQL = `CASE
-  WHEN status IN ('closed', 'voided') OR deadline IS NULL THEN NULL
-  WHEN now() > deadline THEN 'red'
-  WHEN registered_at IS NOT NULL AND now() >= registered_at + (deadline - registered_at) * 0.8 THEN 'yellow'
-  ELSE 'green' END`;
+export const CASE_LIGHT_SQL = 'light';
 
 export const LAYERS: Record<LayerName, LayerDef> = {
   districts: {

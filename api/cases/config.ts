@@ -1,0 +1,61 @@
+// Settings of the case routes, read from the environment (documented in the README). Tests override them through
+// `config.cases` of buildApp, which api/config.ts does not declare yet: hence the loose read in caseConfigOf.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { parseCalendar, type WorkCalendar } from '../domain/calendar.ts';
+import { DEFAULT_ZONE_TIME_LIMIT_FACTORS, parseZoneFactors, type ZoneTimeLimitFactors } from '../domain/zones.ts';
+
+export const DEFAULT_CALENDAR_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../geodata/calendar/default.json');
+
+export interface CaseConfig {
+  /** Nearest road within this many metres gives the road class; none → alley. CASE_SNAP_DISTANCE_M */
+  snapDistanceM: number;
+  /** Open cases of the same kind + minor within this distance are possible duplicates. CASE_DUPLICATE_DISTANCE_M */
+  duplicateDistanceM: number;
+  /** A point this far outside the districts still counts as inside the jurisdiction. CASE_JURISDICTION_TOLERANCE_M */
+  jurisdictionToleranceM: number;
+  /** Share of the time limit used from which the light is yellow. CASE_YELLOW_AT */
+  yellowAt: number;
+  /** Light sweeper interval; 0 turns it off. CASE_LIGHT_SWEEP_SECONDS */
+  lightSweepSeconds: number;
+  /** Idempotency keys are kept this long. IDEMPOTENCY_TTL_HOURS */
+  idempotencyTtlHours: number;
+  /** Time limit factor per zone class. ZONE_TIME_LIMIT_FACTORS='{"A":0.5,"B":0.75,"C":1}' */
+  zoneTimeLimitFactors: ZoneTimeLimitFactors;
+  /** Work calendar file (geodata/calendar format). WORK_CALENDAR_FILE */
+  calendarFile: string;
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, dflt: number, ok: (v: number) => boolean): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || !ok(v)) throw new Error(`${name} has an invalid value: ${raw}`);
+  return v;
+}
+
+export function loadCaseConfig(env: NodeJS.ProcessEnv = process.env): CaseConfig {
+  return {
+    snapDistanceM: num(env, 'CASE_SNAP_DISTANCE_M', 30, (v) => v >= 0),
+    duplicateDistanceM: num(env, 'CASE_DUPLICATE_DISTANCE_M', 100, (v) => v >= 0),
+    jurisdictionToleranceM: num(env, 'CASE_JURISDICTION_TOLERANCE_M', 50, (v) => v >= 0),
+    yellowAt: num(env, 'CASE_YELLOW_AT', 0.8, (v) => v > 0 && v <= 1),
+    lightSweepSeconds: num(env, 'CASE_LIGHT_SWEEP_SECONDS', 30, (v) => v >= 0),
+    idempotencyTtlHours: num(env, 'IDEMPOTENCY_TTL_HOURS', 24, (v) => v > 0),
+    zoneTimeLimitFactors: env.ZONE_TIME_LIMIT_FACTORS ? parseZoneFactors(env.ZONE_TIME_LIMIT_FACTORS) : DEFAULT_ZONE_TIME_LIMIT_FACTORS,
+    calendarFile: env.WORK_CALENDAR_FILE || DEFAULT_CALENDAR_FILE,
+  };
+}
+
+/** The case settings of an app: environment values overridden by `app.config.cases` (tests). */
+export function caseConfigOf(app: FastifyInstance): CaseConfig {
+  const overrides = (app.config as { cases?: Partial<CaseConfig> }).cases ?? {};
+  return { ...loadCaseConfig(), ...overrides };
+}
+
+/** Reads and validates the work calendar; a bad file stops the start with the field named. */
+export function loadCalendar(file: string): WorkCalendar {
+  return parseCalendar(JSON.parse(fs.readFileSync(file, 'utf8')));
+}
