@@ -93,9 +93,11 @@ export function buildStyle({ origin, bounds }: StyleOptions): StyleSpecification
       ...zoneFills(),
       ...workGridLines(),
       ...gridLines(),
+      ...innerBorders('under'),
       ...roads(),
       ...zoneOutlines(),
-      ...districtLines(),
+      ...innerBorders('over'),
+      ...countyBorder(),
       ...components(),
       ...labels(),
     ],
@@ -179,13 +181,20 @@ function districtFills(): Layer[] {
   ];
 }
 
-function districtLines(): Layer[] {
-  const { county, street, community } = palette.district;
+/** Street/community borders mostly run along roads. Over the roads while zoomed out (the borders matter there);
+ * under them from BORDERS_UNDER_ROADS on, where a dashed line along a road would read as a lane marking. */
+const BORDERS_UNDER_ROADS = 14;
+
+function innerBorders(position: 'over' | 'under'): Layer[] {
+  const { street, community } = palette.district;
+  const z = (from: number) =>
+    position === 'over' ? { minzoom: from, maxzoom: BORDERS_UNDER_ROADS } : { minzoom: Math.max(from, BORDERS_UNDER_ROADS) };
   return [
     {
-      id: 'districts-community-line',
+      id: `districts-community-line-${position}`,
       type: 'line',
-      ...tileLayer('districts', 'districts', 11),
+      ...tileLayer('districts', 'districts'),
+      ...z(11),
       filter: level('community'),
       paint: {
         'line-color': community.line,
@@ -195,12 +204,19 @@ function districtLines(): Layer[] {
       },
     },
     {
-      id: 'districts-street-line',
+      id: `districts-street-line-${position}`,
       type: 'line',
       ...tileLayer('districts', 'districts'),
+      ...z(0),
       filter: level('street'),
       paint: { 'line-color': street.line, 'line-width': widthByZoom([[10, 1], [16, 2.6]]), 'line-dasharray': [4, 2, 1, 2] },
     },
+  ];
+}
+
+function countyBorder(): Layer[] {
+  const { county } = palette.district;
+  return [
     {
       // A soft wide band under the county border, the way printed district maps mark jurisdiction.
       id: 'districts-county-band',
@@ -377,13 +393,19 @@ function labels(): Layer[] {
     {
       id: 'roads-label',
       type: 'symbol',
-      ...tileLayer('roads', 'roads', 13),
-      filter: ['any', ['==', ['get', 'class'], 'main'], ['==', ['get', 'class'], 'secondary'], ['>=', ['zoom'], 15]],
+      ...tileLayer('roads', 'roads', 12),
+      // Main roads are named from the district view on; smaller ones as they get room.
+      filter: [
+        'any',
+        ['==', ['get', 'class'], 'main'],
+        ['all', ['==', ['get', 'class'], 'secondary'], ['>=', ['zoom'], 14]],
+        ['>=', ['zoom'], 15],
+      ],
       layout: {
         visibility: visible('roads'),
         'symbol-placement': 'line',
         'text-field': ['get', 'name'],
-        'text-size': ['interpolate', ['linear'], ['zoom'], 13, 11, 17, 14],
+        'text-size': ['interpolate', ['linear'], ['zoom'], 12, 11, 17, 14],
         'text-max-angle': 30,
         'symbol-spacing': 320,
         'text-padding': 4,

@@ -1,0 +1,20 @@
+/** MapLibre's control texts in Chinese (keys from maplibre-gl src/ui/default_locale.ts). */
+export const MAP_LOCALE: Record<string, string> = {
+  'AttributionControl.ToggleAttribution': '显示/隐藏数据来源',
+  'AttributionControl.MapFeedback': '地图反馈',
+  'FullscreenControl.Enter': '全屏',
+  'FullscreenControl.Exit': '退出全屏',
+  'GeolocateControl.FindMyLocation': '定位',
+  'GeolocateControl.LocationNotAvailable': '无法定位',
+  'Map.Title': '地图',
+  'Marker.Title': '地图标记',
+  'NavigationControl.ResetBearing': '拖动旋转地图，点击恢复正北',
+  'NavigationControl.ZoomIn': '放大',
+  'NavigationControl.ZoomOut': '缩小',
+  'Popup.Close': '关闭',
+  'ScaleControl.Meters': '米',
+  'ScaleControl.Kilometers': '公里',
+  'CooperativeGesturesHandler.WindowsHelpText': '按住 Ctrl 并滚动鼠标滚轮缩放地图',
+  'CooperativeGesturesHandler.MacHelpText': '按住 ⌘ 并滚动缩放地图',
+  'CooperativeGesturesHandler.MobileHelpText': '用两根手指移动地图',
+};

@@ -1,0 +1,79 @@
+/**
+ * The one place map state lives: view, visible layer groups, filters and selection. Views and panels are thin
+ * over it; MapView applies it to MapLibre (style global-state) and writes the view back.
+ */
+import type { Geometry } from 'geojson';
+import {
+  COMPONENT_STATUSES,
+  LAYER_GROUPS,
+  ZONE_LEVELS,
+  type ComponentStatus,
+  type LayerGroup,
+  type ZoneLevel,
+} from '../../../api/basemap/shared.ts';
+
+export interface MapViewState {
+  center: [number, number];
+  zoom: number;
+  bearing: number;
+  pitch: number;
+}
+
+export interface MapFilters {
+  componentStatus: ComponentStatus[];
+  zoneLevels: ZoneLevel[];
+}
+
+/** A feature picked on the map. `properties`/`geometry` start as the tile's and are replaced by the API's. */
+export interface PickedFeature {
+  group: LayerGroup;
+  key: string;
+  properties: Record<string, unknown>;
+  /** Full geometry from the API (tiles clip features at tile edges); undefined until fetched. */
+  geometry?: Geometry;
+  detailed: boolean;
+}
+
+export interface Selection {
+  /** Distinguishes one click from the next, so late API answers for an old click are dropped. */
+  id: number;
+  lngLat: [number, number];
+  /** Top feature of each group under the click, most specific first (component, grid, … district). */
+  features: PickedFeature[];
+}
+
+const allGroups = (on: boolean) => Object.fromEntries(LAYER_GROUPS.map((g) => [g, on])) as Record<LayerGroup, boolean>;
+
+class MapState {
+  /** Last settled camera; null until the map has loaded. */
+  view = $state<MapViewState | null>(null);
+  visible = $state<Record<LayerGroup, boolean>>(allGroups(true));
+  filters = $state<MapFilters>({ componentStatus: [...COMPONENT_STATUSES], zoneLevels: [...ZONE_LEVELS] });
+  /** Raw: replaced as a whole, never mutated; geometries can be large. */
+  selection = $state.raw<Selection | null>(null);
+
+  toggleGroup(group: LayerGroup, on = !this.visible[group]) {
+    this.visible[group] = on;
+  }
+
+  toggleFilter<K extends keyof MapFilters>(key: K, value: MapFilters[K][number]) {
+    const list = this.filters[key] as string[];
+    const i = list.indexOf(value);
+    if (i >= 0) list.splice(i, 1);
+    else list.push(value);
+  }
+
+  select(selection: Selection | null) {
+    this.selection = selection;
+  }
+
+  /** Swaps in the API's version of a picked feature, if that click is still the selection. */
+  updatePicked(selectionId: number, feature: PickedFeature) {
+    const current = this.selection;
+    if (!current || current.id !== selectionId) return;
+    const features = current.features.map((f) => (f.group === feature.group && f.key === feature.key ? feature : f));
+    this.selection = { ...current, features };
+  }
+}
+
+export const mapState = new MapState();
