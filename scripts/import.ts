@@ -1,9 +1,12 @@
 /**
  * npm run import -- layer <districts|grids|work-grids|roads|zones|components> <file.geojson>
  *                        [--mapping <file.json | inline JSON>] [--crs wgs84|cgcs2000|gcj02] [--report <out.json>]
+ * npm run import -- cases <file.csv> --mapping <file.json | inline JSON> [--report <out.json>] [--crs …] [--strict]
  *
- * All-or-nothing per file. Exit 0 when written, 1 when features were rejected (nothing written; reasons printed),
- * 2 on a usage error. Uses DATABASE_URL, else the embedded database in DATA_DIR.
+ * Layers: all-or-nothing per file. Exit 0 when written, 1 when features were rejected (nothing written; reasons
+ * printed), 2 on a usage error. Cases (api/cases-import): bad rows are reported and skipped, the rest imported
+ * (--strict: nothing written); exit 1 when any row was rejected. Uses DATABASE_URL, else the embedded database
+ * in DATA_DIR.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,9 +15,13 @@ import { connect } from '../api/db/connect.ts';
 import { migrate } from '../api/db/migrate.ts';
 import { resolveAnalysisSrid } from '../api/db/analysis-srid.ts';
 import { importLayer } from '../api/layers/import.ts';
+import { casesCli, CASES_USAGE } from '../api/cases-import/cli.ts';
 import { CRS_NAMES, IMPORTABLE_LAYERS, type CrsName, type ImportableLayer } from '../api/domain/layer-import.ts';
 
-const USAGE = `usage: npm run import -- layer <${IMPORTABLE_LAYERS.join('|')}> <file.geojson> [--mapping <json>] [--crs ${CRS_NAMES.join('|')}] [--report <out.json>]`;
+const USAGE = `usage: npm run import -- layer <${IMPORTABLE_LAYERS.join('|')}> <file.geojson> [--mapping <json>] [--crs ${CRS_NAMES.join('|')}] [--report <out.json>]
+       ${CASES_USAGE.replace('usage: ', '')}`;
+
+if (process.argv[2] === 'cases') process.exit(await casesCli(process.argv.slice(3)));
 
 function fail(message: string): never {
   console.error(`error: ${message}\n${USAGE}`);
