@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import { loadTaxonomy } from './taxonomy/load.ts';
 import { isDatabaseEmpty, loadDemoCity } from './demo/load.ts';
 import { ensureWebBuilt } from './web/build.ts';
+import { webStatic } from './web/static.ts';
 
 const started = Date.now();
 const config = loadConfig();
@@ -25,6 +26,7 @@ if (db.kind === 'embedded' && (await isDatabaseEmpty(db.pool))) {
 await built;
 
 const app = await buildApp({ db, config, logger: { level: config.logLevel } });
+await app.register(webStatic);
 await app.listen({ host: config.host, port: config.port });
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (database: ${db.kind})`);
 console.log(`\n  城管慧眼 citylens → http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/\n`);
