@@ -9,6 +9,7 @@ import { caseLight } from '../domain/case-light.ts';
 import { parseCaseId } from '../domain/case-id.ts';
 import { applyAction, type Actor, type CaseAction, type CaseState } from '../domain/workflow.ts';
 import { CaseProblem, invalid } from './http.ts';
+import { stmt } from './statements.ts';
 import { CASE_COLUMNS, caseJson, toState, type CaseRow } from './view.ts';
 
 export interface ActionBody {
@@ -47,11 +48,13 @@ export function visibleTo(r: Pick<CaseRow, 'department_id'>, actor: Actor): bool
   return actor.role !== 'department' || (!!actor.department && actor.department === r.department_id);
 }
 
+const LOAD_SQL = `SELECT ${CASE_COLUMNS} FROM cases WHERE district_code = $1 AND id = $2`;
+
 /** One case by id (its district is the id's county: the primary key, and the distribution key later). */
 export async function loadCase(pool: pg.Pool, id: string): Promise<CaseRow | null> {
   const parsed = parseCaseId(id);
   if (!parsed) return null;
-  const { rows } = await pool.query<CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases WHERE district_code = $1 AND id = $2`, [parsed.county, id]);
+  const { rows } = await pool.query<CaseRow>(stmt(pool, 'case-load', LOAD_SQL, [parsed.county, id]));
   return rows[0] ?? null;
 }
 
@@ -102,7 +105,8 @@ export async function applyCaseAction(ctx: ActionContext, id: string, body: Acti
   sets.push(`light = $${params.length}`);
   params.push(event.type, event.actor, event.departmentId, JSON.stringify({ ...event.payload, light }));
   const n = params.length;
-  const { rows } = await pool.query<CaseRow & { event_id: number; event_created_at: Date }>(
+  // Named per set of changed columns (a dozen shapes).
+  const { rows } = await pool.query<CaseRow & { event_id: number; event_created_at: Date }>(stmt(pool, `case-action:${Object.keys(changes).join(',')}`,
     `WITH u AS (
        UPDATE cases SET ${sets.join(', ')} WHERE district_code = $1 AND id = $2 AND version = $3
        RETURNING ${CASE_COLUMNS}
@@ -113,7 +117,7 @@ export async function applyCaseAction(ctx: ActionContext, id: string, body: Acti
      )
      SELECT u.*, e.id AS event_id, e.created_at AS event_created_at FROM u, e`,
     params,
-  );
+  ));
   if (!rows.length) {
     // Another action won the race for this version since we read the case.
     const current = await loadCase(pool, id);

@@ -15,6 +15,7 @@ import { caseConfigOf, loadCalendar } from './config.ts';
 import { CaseProblem, invalid, schemaProblem, sendProblem } from './http.ts';
 import { CASE_SOURCES, intakeCase, type IntakeBody } from './intake.ts';
 import { caseDetail, listCases, MAX_PAGE, type ListQuery } from './query.ts';
+import { preparedStatements } from './statements.ts';
 import { purgeIdempotencyKeys, sweepLights } from './sweeper.ts';
 
 const photos = { type: 'array', maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 1000 } } as const;
@@ -88,6 +89,7 @@ export async function caseRoutes(app: FastifyInstance) {
   const cfg = caseConfigOf(app);
   const cal = loadCalendar(cfg.calendarFile);
   const standard = activeStandard();
+  preparedStatements(app.db.pool, app.db.kind === 'postgis');
 
   /** Runs a handler, turning CaseProblem into its reply; schema errors of bodies become 422 naming the field. */
   const handle = <R extends FastifyRequest>(fn: (req: R, reply: FastifyReply) => Promise<unknown>) => async (req: R, reply: FastifyReply) => {
@@ -110,7 +112,7 @@ export async function caseRoutes(app: FastifyInstance) {
       req.body,
     );
     if (r.replayed) reply.header('idempotent-replayed', 'true');
-    return reply.status(r.status).send(r.body);
+    return reply.status(r.status).type('application/json; charset=utf-8').send(r.body);
   }));
 
   app.post<{ Params: { id: string }; Body: ActionBody }>('/api/cases/:id/actions', { schema: { params: idParams, body: actionSchema }, attachValidation: true, preHandler: requireRole() }, handle(async (req) => {

@@ -73,8 +73,9 @@ export function client(app: FastifyInstance) {
   };
 }
 
-export async function counts(pool: pg.Pool): Promise<{ cases: number; events: number; keys: number }> {
+/** Rows written by intake: cases, events, idempotency records and serials taken. */
+export async function counts(pool: pg.Pool): Promise<{ cases: number; events: number; keys: number; serials: number }> {
   const { rows } = await pool.query(`SELECT (SELECT count(*) FROM cases) AS cases, (SELECT count(*) FROM case_events) AS events,
-    (SELECT count(*) FROM idempotency_keys) AS keys`);
+    (SELECT count(*) FROM idempotency_keys) AS keys, (SELECT COALESCE(sum(last), 0)::int FROM case_serials) AS serials`);
   return rows[0];
 }

@@ -42,7 +42,7 @@ describe('case workflow over HTTP', () => {
   const newCase = async (minor = '0102') => {
     n++;
     const r = await api.report({ source: 'patrol', kind: 'event', minor, description: `测试案件 ${n}`, lon: 109.452 + (n % 40) * 0.001, lat: 24.252 + Math.floor(n / 40) * 0.002 });
-    expect(r.status).toBe(201);
+    expect(r.status, r.raw).toBe(201);
     return r.body;
   };
   const act = async (c: { id: string; version: number }, action: CaseAction, extra: Record<string, unknown> = {}, role: Role = ACTION_ROLES[action][0]) =>

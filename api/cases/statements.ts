@@ -1,0 +1,17 @@
+// Named (prepared) statements for the hot case queries: planning the intake derivation costs more than running it.
+// Only on a real server: the embedded PGlite is one session shared by every pg connection the pool opens over
+// time, so a statement prepared by a closed connection would still exist there and a new one could not prepare it.
+import type pg from 'pg';
+
+const preparing = new WeakSet<pg.Pool>();
+
+/** Marks a pool whose connections are real, separate server sessions (DATABASE_URL). */
+export function preparedStatements(pool: pg.Pool, on: boolean): void {
+  if (on) preparing.add(pool);
+  else preparing.delete(pool);
+}
+
+/** A query config, named when the pool prepares statements. */
+export function stmt(pool: pg.Pool, name: string, text: string, values: unknown[]): pg.QueryConfig {
+  return preparing.has(pool) ? { name, text, values } : { text, values };
+}

@@ -1,0 +1,152 @@
+/**
+ * Intake throughput: `POST /api/cases` over HTTP on loopback (autocannon) against an API process on a real PostGIS
+ * holding the demo city — every derivation on (districts, grid, work grid, road snap, zones, violation, duplicates,
+ * taxonomy, serial, events) — vs plain single-row INSERTs of the very rows the API created, into a copy of `cases`
+ * with the same indexes: one connection in a loop (the issue's baseline), and one loop per API pool connection.
+ * Run alone: `npx tsx scripts/bench/intake.ts` (BENCH_DATABASE_URL / TEST_DATABASE_URL; BENCH_INTAKE_CASES, default 20000).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type pg from 'pg';
+import { DEMO_CITY_DIR, loadDemoCity } from '../../api/demo/load.ts';
+import { activeStandard } from '../../api/taxonomy/load.ts';
+import { createBenchDatabase } from './bench-db.ts';
+import { formatTable, type Figure } from './harness.ts';
+
+const TOTAL = Number(process.env.BENCH_INTAKE_CASES ?? 20_000);
+const CONNECTIONS = Number(process.env.BENCH_INTAKE_CONNECTIONS ?? 32);
+const POOL = 10; // the API's pg pool size on a real server (api/db/connect.ts)
+const TOKEN = 'bench-collector-token';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  duration: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon; // ships no types
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** The shipped demo city, or one generated once into the temp folder. */
+function demoCityDir(): string {
+  if (fs.existsSync(path.join(DEMO_CITY_DIR, 'manifest.json'))) return DEMO_CITY_DIR;
+  const dir = path.join(os.tmpdir(), 'citylens-bench-demo');
+  if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
+    console.error(`[bench] generating the demo city into ${dir} …`);
+    execFileSync('npx', ['tsx', 'scripts/demo-city/generate.ts', '--out', dir], { stdio: 'inherit' });
+  }
+  return dir;
+}
+
+/** Request bodies: points spread over the county, event minors of the active taxonomy, patrol reports. */
+async function bodies(pool: pg.Pool, n: number): Promise<string[]> {
+  const { rows: pts } = await pool.query<{ lon: number; lat: number }>(
+    `SELECT ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat FROM (SELECT (ST_Dump(ST_GeneratePoints(geom, $1, 7))).geom FROM districts WHERE level = 'county') p`, [n]);
+  const { rows: minors } = await pool.query<{ kind: string; code: string }>(
+    `SELECT kind, code FROM taxonomy WHERE level = 'minor' AND standard = $1 ORDER BY kind, code`, [activeStandard()]);
+  return pts.map((p, i) => {
+    const m = minors[(i * 7919) % minors.length];
+    return JSON.stringify({ source: 'patrol', kind: m.kind, minor: m.code, description: `压测案件 ${i}`, lon: p.lon, lat: p.lat, address: '阳和新区', photos: [`bench/${i}.jpg`] });
+  });
+}
+
+/** Posts `list` through autocannon; every response must be a 201. */
+async function post(base: string, list: string[], connections: number): Promise<AutocannonResult> {
+  let i = 0;
+  const r = await autocannon({
+    url: `${base}/api/cases`,
+    connections,
+    amount: list.length,
+    requests: [{ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, setupRequest: (req: object) => ({ ...req, body: list[i++ % list.length] }) }],
+  });
+  if (r.non2xx || r.errors) throw new Error(`intake: ${r.non2xx} non-2xx responses, ${r.errors} errors`);
+  return r;
+}
+
+/** Single-row INSERTs of the API's rows into a copy of `cases` (same indexes): `loops` connections in parallel. */
+async function insertLoop(pool: pg.Pool, table: string, since: Date, loops: number): Promise<number> {
+  await pool.query(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (LIKE cases INCLUDING ALL)`);
+  const cols = (await pool.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_name = 'cases' AND is_generated = 'NEVER' ORDER BY ordinal_position`)).rows.map((r) => r.column_name);
+  const { rows } = await pool.query(`SELECT ${cols.join(', ')} FROM cases WHERE created_at >= $1`, [since]);
+  const sql = `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, k) => `$${k + 1}`).join(', ')})`;
+  const values = rows.map((r) => cols.map((c) => (c === 'zones' || c === 'photos' || c === 'possible_duplicates' ? JSON.stringify(r[c]) : r[c])));
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: loops }, async () => {
+    const client = await pool.connect();
+    try {
+      while (next < values.length) await client.query(sql, values[next++]);
+    } finally {
+      client.release();
+    }
+  }));
+  return values.length / ((performance.now() - t0) / 1000);
+}
+
+export async function run(): Promise<Figure[]> {
+  const dir = demoCityDir();
+  const bench = await createBenchDatabase('intake');
+  const { pool } = bench.db;
+  try {
+    console.error('[bench] loading the demo city …');
+    await loadDemoCity(pool, dir);
+    await pool.query('ANALYZE');
+    const warm = await bodies(pool, 2000);
+    const list = await bodies(pool, TOTAL);
+
+    const port = await freePort();
+    const env = {
+      ...process.env, DATABASE_URL: bench.url, PORT: String(port), LOG_LEVEL: 'warn', DEMO_TOKENS: '0',
+      API_TOKENS: JSON.stringify([{ token: TOKEN, user: '压测监督员', role: 'collector' }]),
+    };
+    const api = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    let result: AutocannonResult;
+    let since: Date;
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; ; i++) {
+        if (i > 600) throw new Error('API did not start');
+        if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await post(base, warm, CONNECTIONS); // JIT, pg statement plans, buffers
+      since = new Date();
+      result = await post(base, list, CONNECTIONS);
+    } finally {
+      api.kill('SIGTERM');
+    }
+    const created = Number((await pool.query(`SELECT count(*) FROM cases WHERE created_at >= $1`, [since])).rows[0].count);
+    if (created !== TOTAL) throw new Error(`expected ${TOTAL} new cases, found ${created}`);
+    const rate = TOTAL / result.duration;
+    const loop1 = await insertLoop(pool, 'cases_baseline_1', since, 1);
+    const loopN = await insertLoop(pool, 'cases_baseline_n', since, POOL);
+    console.error(`[bench] ${TOTAL} intakes over ${CONNECTIONS} connections in ${result.duration.toFixed(1)} s; latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
+    return [
+      { name: `intake POST /api/cases over HTTP (${CONNECTIONS} conns, all derivations)`, value: rate, unit: 'cases/s', baseline: loop1, baselineName: 'single-row INSERT loop, 1 connection', target: '≥ 1500 cases/s', met: rate >= 1500 },
+      { name: 'intake POST /api/cases over HTTP, same run', value: rate, unit: 'cases/s', baseline: loopN, baselineName: `single-row INSERT loops, ${POOL} connections` },
+      { name: 'intake latency p50', value: result.latency.p50, unit: 'ms' },
+      { name: 'intake latency p99', value: result.latency.p99, unit: 'ms' },
+    ];
+  } finally {
+    await bench.drop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(`\n${formatTable(await run())}\n`);
+}
