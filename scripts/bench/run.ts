@@ -7,6 +7,7 @@ import { formatTable, type Figure } from './harness.ts';
 
 const BENCHES: Record<string, () => Promise<{ run: () => Promise<Figure[]> }>> = {
   tiles: () => import('./tiles.ts'),
+  gistar: () => import('./gistar.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
