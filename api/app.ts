@@ -8,6 +8,8 @@ import { basemapRoutes } from './basemap/routes.ts';
 import { taxonomyRoutes } from './taxonomy/routes.ts';
 import { layerRoutes } from './layers/routes.ts';
 import { tileRoutes } from './tiles/routes.ts';
+import { gridRoutes } from './grids/routes.ts';
+import { ogcRoutes } from './ogc/routes.ts';
 import { caseRoutes } from './cases/routes.ts';
 
 declare module 'fastify' {
@@ -53,6 +55,8 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   await app.register(taxonomyRoutes);
   await app.register(layerRoutes);
   await app.register(tileRoutes);
+  await app.register(gridRoutes);
+  await app.register(ogcRoutes);
   await app.register(caseRoutes);
   return app;
 }
