@@ -58,5 +58,6 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   await app.register(gridRoutes);
   await app.register(ogcRoutes);
   await app.register(caseRoutes);
+  await app.register((await import('./analysis/hotspots/routes.ts')).hotspotRoutes);
   return app;
 }

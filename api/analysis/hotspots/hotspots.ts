@@ -1,0 +1,102 @@
+/**
+ * GET /api/analysis/hotspots — Getis–Ord Gi* of case counts over the cells of a study area
+ * (DESIGN §5.4): counts in SQL, statistics in api/domain/hotspots, hot areas merged in PostGIS.
+ */
+import { hotAreas, monthRange } from './areas.ts';
+import { countByCell, withSession } from './cases-sql.ts';
+import { cellKey, layoutNote } from './cells.ts';
+import { dataVersion } from './cache.ts';
+import { feature, featureCollection, indexProps, num, pnum } from './geojson.ts';
+import { hotspotStats, isEdge } from './gi.ts';
+import { paramsKey, type HotspotParams } from './params.ts';
+import { prepare, resolveBand, type AnalysisContext, type Session } from './prepare.ts';
+
+export const NOTES = [
+  'Cases with status voided (作废) are not counted; every other status is.',
+  'A case counts when it lies in the study area (boundary included) and in the time window [from, to).',
+  'neighbors counts the cell itself; edge = fewer than 8 other cells within the band (z rests on few cells).',
+  'bin: Benjamini–Hochberg FDR on the two-sided p of every cell, separately at 90/95/99 % → ±1/±2/±3.',
+];
+
+/** Runs (or reuses) a hotspot analysis; resolves to the response JSON and whether it came from the cache. */
+export async function hotspots(ctx: AnalysisContext, p: HotspotParams): Promise<{ body: string; hit: boolean }> {
+  // read the version before anything else (see cache.ts)
+  const version = await dataVersion(ctx.pool);
+  const srid = p.srid ?? (await ctx.analysisSrid());
+  const key = `hotspots|${paramsKey({ ...p, srid })}|${version.cases}|${version.layers}`;
+  return ctx.cache.result(key, () => withSession(ctx.pool, (db) => compute({ ...ctx, db }, p, version)));
+}
+
+async function compute(ctx: Session, p: HotspotParams, version: { cases: string; layers: string }): Promise<string> {
+  const pr = await prepare(ctx, p, version, { maxCells: ctx.config.maxCells, window: p });
+  const { lattice, query } = pr;
+  const n = lattice.a.length;
+  const counts = new Float64Array(n);
+  let cases = 0;
+  let first: Date | null = null, last: Date | null = null;
+  for (const r of await countByCell(ctx.db, query, lattice.boundaryKeys)) {
+    const i = lattice.index.get(cellKey(r.a, r.b));
+    if (i === undefined) continue; // in the area's bounding box, not in the area
+    counts[i] = r.n;
+    cases += r.n;
+    if (!first || r.first < first) first = r.first;
+    if (!last || r.last > last) last = r.last;
+  }
+  const band = resolveBand(ctx, p, pr, counts);
+  const gi = hotspotStats(counts, lattice.coords, band.value);
+
+  // the areas' monthly trend runs over the window, or over the counted cases' months when it is open
+  const start = p.from ?? first;
+  const end = p.to ? new Date(p.to.getTime() - 1) : last;
+  const months = start && end && start <= end ? monthRange(start, end) : [];
+  const areas = await hotAreas(ctx.db, query, lattice, counts, gi, months);
+
+  const bins: Record<string, number> = { '-3': 0, '-2': 0, '-1': 0, '0': 0, '1': 0, '2': 0, '3': 0 };
+  let zero = 0, edge = 0, nMin = Infinity, nMax = 0, nSum = 0;
+  const features = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const nb = gi.neighbors[i];
+    const e = isEdge(nb);
+    bins[gi.bin[i]]++;
+    if (counts[i] === 0) zero++;
+    if (e) edge++;
+    nMin = Math.min(nMin, nb);
+    nMax = Math.max(nMax, nb);
+    nSum += nb;
+    features[i] = feature(
+      i,
+      lattice.geojson[i],
+      `${indexProps(lattice.kind, lattice.a[i], lattice.b[i])},"count":${counts[i]},"z":${num(gi.z[i])},"p":${pnum(gi.p[i])},"bin":${gi.bin[i]},"neighbors":${nb},"edge":${e}`,
+    );
+  }
+  const parameters = {
+    analysis: 'hotspots',
+    cell: p.cell,
+    cellSize: pr.cellSize.value,
+    band: band.value,
+    srid: pr.srid.value,
+    area: pr.area.label,
+    from: p.from?.toISOString() ?? null,
+    to: p.to?.toISOString() ?? null,
+    filters: p.filters,
+    chosen: { cellSize: pr.cellSize, band: band, srid: pr.srid },
+    layout: layoutNote(p.cell),
+    summary: {
+      cells: n,
+      zeroCells: zero,
+      cases,
+      studyAreaM2: Math.round(pr.area.areaM2),
+      neighbors: { min: n ? nMin : 0, max: nMax, mean: n ? Math.round((nSum / n) * 100) / 100 : 0 },
+      edgeCells: edge,
+      bins,
+      areas: areas.length,
+      firstReported: first?.toISOString() ?? null,
+      lastReported: last?.toISOString() ?? null,
+    },
+    notes: [...NOTES, 'areas: contiguous cells (sharing an edge) with bin ≥ 2, merged; repeatGroups is null until the repeats analysis (DESIGN §5.2) exists.'],
+    dataVersion: version,
+    computedAt: new Date().toISOString(),
+  };
+  const areaFeatures = areas.map((a) => feature(a.id, a.geometry, JSON.stringify(a.properties).slice(1, -1)));
+  return `{"parameters":${JSON.stringify(parameters)},"cells":${featureCollection(features)},"areas":${featureCollection(areaFeatures)}}`;
+}
