@@ -8,6 +8,7 @@ import { formatTable, type Figure } from './harness.ts';
 const BENCHES: Record<string, () => Promise<{ run: () => Promise<Figure[]> }>> = {
   tiles: () => import('./tiles.ts'),
   gistar: () => import('./gistar.ts'),
+  grids: () => import('./grids.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
