@@ -11,6 +11,7 @@ import { tileRoutes } from './tiles/routes.ts';
 import { gridRoutes } from './grids/routes.ts';
 import { ogcRoutes } from './ogc/routes.ts';
 import { caseRoutes } from './cases/routes.ts';
+import { liveRoutes } from './live/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,6 +59,7 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   await app.register(gridRoutes);
   await app.register(ogcRoutes);
   await app.register(caseRoutes);
+  await app.register(liveRoutes);
   await app.register((await import('./analysis/hotspots/routes.ts')).hotspotRoutes);
   return app;
 }
