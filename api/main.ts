@@ -25,7 +25,15 @@ if (db.kind === 'embedded' && (await isDatabaseEmpty(db.pool))) {
 }
 await built;
 
-const app = await buildApp({ db, config, logger: { level: config.logLevel } });
+const app = await buildApp({
+  db,
+  config,
+  logger: {
+    level: config.logLevel,
+    // EventSource clients put their token in the URL: keep it out of the logs
+    serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.replace(/([?&]token=)[^&]*/g, '$1***') }) },
+  },
+});
 await app.register(webStatic);
 await app.listen({ host: config.host, port: config.port });
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (database: ${db.kind})`);

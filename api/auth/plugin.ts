@@ -26,14 +26,16 @@ export async function loadTokens(app: FastifyInstance): Promise<Map<string, Acto
 }
 
 /**
- * Authentication: every request gets `req.actor` from its bearer token. An unknown token is a 401 at once;
+ * Authentication: every request gets `req.actor` from its bearer token (or `?token=` on GET). An unknown token is a 401 at once;
  * no token leaves `actor` null, and routes that write or show case details require one with `requireRole`.
  */
 export async function authPlugin(app: FastifyInstance) {
   let tokens: Map<string, Actor> | null = null;
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (req, reply) => {
-    const token = bearerToken(req.headers.authorization);
+    // ?token= only for GET: browsers' EventSource cannot send an Authorization header
+    const query = req.method === 'GET' ? (req.query as { token?: unknown }) : undefined;
+    const token = bearerToken(req.headers.authorization) ?? (typeof query?.token === 'string' ? query.token : null);
     if (!token) return;
     tokens ??= await loadTokens(app);
     const actor = tokens.get(token);

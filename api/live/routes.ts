@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { loadTokens, requireRole } from '../auth/plugin.ts';
-import type { Actor } from '../domain/tokens.ts';
+import { requireRole } from '../auth/plugin.ts';
 import { liveConfigOf } from './config.ts';
 import { LiveHub } from './hub.ts';
 import { readRange } from './source.ts';
@@ -35,23 +34,12 @@ export async function liveRoutes(app: FastifyInstance) {
   const cfg = liveConfigOf(app);
   const hub = new LiveHub(app.db, cfg, app.log);
   const replays = new Set<Promise<void>>();
-  let tokens: Promise<Map<string, Actor>> | null = null;
 
   // Fastify's close() waits for open responses: end the streams first.
   app.addHook('preClose', async () => {
     await hub.stop();
     await Promise.allSettled([...replays]);
   });
-
-  /** `?token=` resolved like a bearer token (the auth hook only reads the header). */
-  const actorOf = async (req: FastifyRequest<{ Querystring: EventsQuery }>): Promise<Actor | null> => {
-    if (req.actor || !req.query.token) return req.actor;
-    tokens ??= loadTokens(app).catch((err) => {
-      tokens = null;
-      throw err;
-    });
-    return (await tokens).get(req.query.token) ?? null;
-  };
 
   app.get<{ Querystring: EventsQuery }>(
     '/api/events',
@@ -70,10 +58,10 @@ export async function liveRoutes(app: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const actor = await actorOf(req);
+      // the auth hook resolved the bearer header or ?token= (EventSource cannot send headers); unknown → 401 there
+      const actor = req.actor;
       if (!actor) {
-        const message = req.query.token ? 'unknown or expired API token' : 'this stream needs an API token: Authorization: Bearer <token>, or ?token=<token> for EventSource';
-        return reply.status(401).send({ error: 'unauthorized', message });
+        return reply.status(401).send({ error: 'unauthorized', message: 'this stream needs an API token: Authorization: Bearer <token>, or ?token=<token> for EventSource' });
       }
       const header = req.headers['last-event-id'];
       const rawLast = (Array.isArray(header) ? header[0] : header)?.trim() || req.query.lastEventId;

@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<Figure[]> }>> =
   tiles: () => import('./tiles.ts'),
   gistar: () => import('./gistar.ts'),
   grids: () => import('./grids.ts'),
+  live: () => import('./live.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
