@@ -27,9 +27,9 @@ import {
 } from '../domain/case-import.ts';
 import type { WorkCalendar } from '../domain/calendar.ts';
 import type { CrsName } from '../domain/layer-import.ts';
-import type { ZoneTimeLimitFactors } from '../domain/zones.ts';
-import { readCsv } from './csv.ts';
-import { copyRows, CREATE_STAGING, insertRows, type StagingRow } from './staging.ts';
+import type { ZoneClass, ZoneTimeLimitFactors } from '../domain/zones.ts';
+import { readCsv, type CsvRecord } from './csv.ts';
+import { copyLine, copyRows, CREATE_STAGING, insertRows, type StagingRow } from './staging.ts';
 import * as SQL from './sql.ts';
 
 export interface CaseImportSettings {
@@ -53,6 +53,8 @@ export interface CaseImportOptions {
   file: string;
   now?: Date;
   onProgress?: (rowsRead: number) => void;
+  /** rows per chunk (default 50,000; tests use tiny chunks to exercise the pipeline) */
+  chunkRows?: number;
 }
 
 export interface RejectedRow {
@@ -83,7 +85,8 @@ export interface CaseImportReport {
   rejectedByCode: Partial<Record<RejectCode, number>>;
   departmentsCreated: { id: string; name: string }[];
   seconds: number;
-  /** seconds per phase: read + map + stage, derive (spatial joins), write (departments, update, insert) */
+  /** database seconds per phase, summed over the chunks: stage (COPY), derive (spatial joins, rejections), write
+   *  (departments, update, insert, commit); parsing the CSV runs meanwhile */
   phases: { stage: number; derive: number; write: number };
 }
 
@@ -91,16 +94,41 @@ const fromProblems = (line: number, id: string | undefined, problems: Problem[])
   line, id, codes: [...new Set(problems.map((p) => p.code))], reason: problems.map((p) => p.message).join('; '),
 });
 
-function stagingRow(r: ImportedCase, s: CaseImportSettings, now: Date): StagingRow {
-  const v = deadlineVariants(r, s.calendar, s.zoneTimeLimitFactors, now, s.yellowAt);
+const msOf = (d: Date | null | undefined) => (d ? d.getTime() : null);
+
+function stagingRow(r: ImportedCase, s: CaseImportSettings, classes: ZoneClassBoxes, now: Date): StagingRow {
+  const v = deadlineVariants(r, s.calendar, s.zoneTimeLimitFactors, now, s.yellowAt, classes.at(r.lon, r.lat));
   const t = r.times;
   return [
     r.line, r.id, r.kind, r.major, r.minor, r.originalCategory, r.source, r.status, r.department, r.description, r.address,
-    r.reporter, r.lon, r.lat, t.reportedAt, t.acceptedAt, t.registeredAt, t.dispatchedAt, t.handledAt, t.verifiedAt,
-    t.closedAt, t.voidedAt, r.timeLimit?.value ?? null, r.timeLimit?.unit ?? null,
-    v.deadline, v.byClass.A?.deadline ?? null, v.byClass.B?.deadline ?? null, v.byClass.C?.deadline ?? null,
+    r.reporter, r.lon, r.lat, msOf(t.reportedAt), msOf(t.acceptedAt), msOf(t.registeredAt), msOf(t.dispatchedAt),
+    msOf(t.handledAt), msOf(t.verifiedAt), msOf(t.closedAt), msOf(t.voidedAt), r.timeLimit?.value ?? null, r.timeLimit?.unit ?? null,
+    msOf(v.deadline), msOf(v.byClass.A?.deadline), msOf(v.byClass.B?.deadline), msOf(v.byClass.C?.deadline),
     v.light, v.byClass.A?.light ?? null, v.byClass.B?.light ?? null, v.byClass.C?.light ?? null,
   ];
+}
+
+/**
+ * Bounding boxes of the zones that carry a time-limit class. Only a point inside one can get a shortened
+ * deadline, so only for such points are the per-class deadlines computed (the work calendar is not free).
+ */
+class ZoneClassBoxes {
+  constructor(private boxes: { cls: ZoneClass; w: number; s: number; e: number; n: number }[]) {}
+
+  static async load(client: pg.PoolClient): Promise<ZoneClassBoxes> {
+    const { rows } = await client.query<{ cls: ZoneClass; w: number; s: number; e: number; n: number }>(
+      `SELECT time_limit_class AS cls, ST_XMin(geom) AS w, ST_YMin(geom) AS s, ST_XMax(geom) AS e, ST_YMax(geom) AS n
+       FROM zones WHERE time_limit_class IS NOT NULL`,
+    );
+    return new ZoneClassBoxes(rows);
+  }
+
+  /** Classes of the zones whose box holds the point. */
+  at(lon: number, lat: number): Set<ZoneClass> {
+    const out = new Set<ZoneClass>();
+    for (const b of this.boxes) if (lon >= b.w && lon <= b.e && lat >= b.s && lat <= b.n) out.add(b.cls);
+    return out;
+  }
 }
 
 /** Column name → index in the header; exact match first, else a unique case-insensitive one. */
@@ -126,9 +154,23 @@ export function compileMapping(mapping: unknown, s: Pick<CaseImportSettings, 'ta
   return parseMapping(mapping, s.taxonomy, s.calendar.timezone);
 }
 
+/** Rows per chunk: staged, derived and written while the next chunk is parsed. */
+const CHUNK_ROWS = 50_000;
+
+interface Chunk {
+  rows: number;
+  /** COPY text in pieces (real server) … */
+  copy?: string[];
+  /** … or the rows themselves (embedded: batched INSERTs) */
+  staged?: StagingRow[];
+}
+
 /**
  * Imports one CSV. Throws MappingError (before anything is written) when the mapping or the header does not fit;
  * database errors roll everything back and are thrown.
+ *
+ * The file is processed in chunks inside the one transaction: while PostgreSQL derives and writes chunk k, the
+ * CSV of chunk k + 1 is parsed and mapped here, so both cores work.
  */
 export async function importCases(pool: pg.Pool, input: Readable, settings: CaseImportSettings, opts: CaseImportOptions): Promise<CaseImportReport> {
   const t0 = performance.now();
@@ -139,15 +181,17 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
   const skipped: SkippedRow[] = [];
   let total = 0;
 
-  const records = readCsv(input, mapping.encoding, (bad) => {
+  const batches = readCsv(input, mapping.encoding, (bad) => {
     total++;
     rejected.push({ line: bad.line, codes: ['csv'], reason: bad.reason });
-  });
+  }, mapping.delimiter);
   let idx: Map<string, number>;
+  let pending: CsvRecord[];
   try {
-    const first = await records.next();
+    const first = await batches.next();
     if (first.done) throw new MappingError('columns', 'the file is empty (no header line)');
-    idx = columnIndex(first.value.cells, mappedColumns(mapping));
+    idx = columnIndex(first.value[0].cells, mappedColumns(mapping));
+    pending = first.value.slice(1);
   } catch (err) {
     input.destroy();
     throw err;
@@ -155,85 +199,135 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
   let cells: string[] = [];
   const get = (column: string) => cells[idx.get(column)!];
 
-  async function* rows(): AsyncGenerator<StagingRow> {
-    for await (const rec of records) {
-      total++;
-      if (opts.onProgress && total % 100_000 === 0) opts.onProgress(total);
-      cells = rec.cells;
-      const r = mapRow(get, rec.line, ctx);
-      if (r.ok) yield stagingRow(r.row, settings, now);
-      else rejected.push(fromProblems(r.line, r.id, r.problems));
-    }
-  }
-
   const report: CaseImportReport = {
     file: opts.file, importId: null, strict: opts.strict, written: false, total: 0, inserted: 0, updated: 0, unchanged: 0,
     skipped, rejected, rejectedByCode: {}, departmentsCreated: [], seconds: 0, phases: { stage: 0, derive: 0, write: 0 },
   };
-  let mark = performance.now();
-  const phase = (name: keyof CaseImportReport['phases']) => {
+  const timed = async <T>(name: keyof CaseImportReport['phases'], fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
-    report.phases[name] = Math.round(t - mark) / 1000;
-    mark = t;
+    try {
+      return await fn();
+    } finally {
+      report.phases[name] = Math.round(report.phases[name] * 1000 + (performance.now() - t)) / 1000;
+    }
   };
+
+  /** Parses and maps the CSV into chunks of staging rows (runs ahead of the database by up to two chunks). */
+  async function produce(push: (c: Chunk) => Promise<void>, classes: ZoneClassBoxes) {
+    let chunk: Chunk = { rows: 0, ...(opts.copy ? { copy: [] } : { staged: [] }) };
+    let text = '';
+    const take = async (records: CsvRecord[]) => {
+      for (const rec of records) {
+        total++;
+        if (opts.onProgress && total % 100_000 === 0) opts.onProgress(total);
+        cells = rec.cells;
+        const r = mapRow(get, rec.line, ctx);
+        if (!r.ok) {
+          rejected.push(fromProblems(r.line, r.id, r.problems));
+          continue;
+        }
+        const row = stagingRow(r.row, settings, classes, now);
+        chunk.rows++;
+        if (chunk.copy) {
+          text += copyLine(row);
+          if (text.length > 256 * 1024) {
+            chunk.copy.push(text);
+            text = '';
+          }
+        } else chunk.staged!.push(row);
+        if (chunk.rows >= (opts.chunkRows ?? CHUNK_ROWS)) {
+          if (text) chunk.copy!.push(text);
+          text = '';
+          await push(chunk);
+          chunk = { rows: 0, ...(opts.copy ? { copy: [] } : { staged: [] }) };
+        }
+      }
+    };
+    await take(pending);
+    for await (const batch of batches) await take(batch);
+    if (text) chunk.copy!.push(text);
+    if (chunk.rows) await push(chunk);
+  }
+
   const client = await pool.connect();
+  const q = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => client.query<R>(sql, params);
+  const derive = SQL.deriveSteps({
+    srid: settings.analysisSrid, snapM: settings.snapDistanceM, toleranceM: settings.jurisdictionToleranceM,
+    utcOffsetMinutes: settings.calendar.utcOffsetMinutes, factors: settings.zoneTimeLimitFactors,
+  });
+  let writing = true; // strict mode stops writing at the first rejection, but reads on to report every one
+
+  /** Stages, derives and writes one chunk; collects its rejections and skipped rows. */
+  async function consume(chunk: Chunk) {
+    await timed('stage', async () => {
+      await q('TRUNCATE import_staging');
+      await (chunk.copy ? copyRows(client, chunk.copy) : insertRows(client, chunk.staged!));
+    });
+    const dups = await timed('derive', async () => {
+      for (const t of SQL.CHUNK_TABLES) await q(`DROP TABLE IF EXISTS ${t}`);
+      for (const [sql, params] of derive) await q(sql, params);
+      await q('ANALYZE import_rows');
+      for (const o of (await q<{ line: number; id: string }>(SQL.OUTSIDE)).rows) {
+        rejected.push({ line: o.line, id: o.id, codes: ['outside-jurisdiction'], reason: `outside the jurisdiction (more than ${settings.jurisdictionToleranceM} m from every district)` });
+      }
+      const d = (await q<{ line: number; id: string; first: number }>(SQL.DUPLICATES)).rows;
+      for (const x of d) rejected.push({ line: x.line, id: x.id, codes: ['duplicate-id'], reason: `id "${x.id}" repeats line ${x.first} (the first row is imported)` });
+      await q(SQL.SEEN);
+      return d;
+    });
+    if (opts.strict && rejected.length) writing = false;
+    if (!writing) return;
+    await timed('write', async () => {
+      await q(SQL.DROP_LINES, [dups.map((d) => d.line)]);
+      await q(SQL.EXISTING);
+      const blocked = (await q<{ line: number; id: string; version: number; imported_version: number | null }>(SQL.NOT_UPDATABLE)).rows;
+      for (const b of blocked) {
+        skipped.push({
+          line: b.line, id: b.id,
+          reason: b.imported_version === null ? 'a case with this id was created here (not imported): left as is' : `changed here since its import (version ${b.version}): left as is`,
+        });
+      }
+      await q(SQL.DROP_LINES, [blocked.map((b) => b.line)]);
+      const updatable = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM import_existing WHERE imported_version = version`)).rows[0].n;
+      await q(SQL.DEPARTMENTS);
+      report.departmentsCreated.push(...(await q<{ id: string; name: string }>(SQL.CREATE_DEPARTMENTS)).rows);
+      await q(SQL.RESOLVE_DEPARTMENTS);
+      const updated = (await q(SQL.UPDATE, [report.importId])).rowCount ?? 0;
+      report.updated += updated;
+      report.unchanged += updatable - updated;
+      report.inserted += (await q(SQL.INSERT, [report.importId])).rowCount ?? 0;
+    });
+  }
+
   try {
     await client.query('BEGIN');
-    report.importId = Number((await client.query(`INSERT INTO case_imports (file, strict) VALUES ($1, $2) RETURNING id`, [opts.file, opts.strict])).rows[0].id);
-    await client.query(CREATE_STAGING);
-    await (opts.copy ? copyRows(client, rows()) : insertRows(client, rows()));
+    // Few big statements: JIT compilation would cost seconds, Memoize never hits on unique points, and the planner
+    // needs only rough statistics of the scratch tables (a small ANALYZE sample).
+    await q('SET LOCAL jit = off');
+    await q('SET LOCAL enable_memoize = off');
+    await q('SET LOCAL default_statistics_target = 10');
+    report.importId = Number((await q(`INSERT INTO case_imports (file, strict) VALUES ($1, $2) RETURNING id`, [opts.file, opts.strict])).rows[0].id);
+    const classes = await ZoneClassBoxes.load(client);
+    await q(CREATE_STAGING);
+    for (const [sql, params] of SQL.prepareSteps({ srid: settings.analysisSrid })) await q(sql, params);
+    await pipelined(produce, classes, consume, () => input.destroy());
     report.total = total;
-    phase('stage');
-
-    const q = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => client.query<R>(sql, params);
-    for (const sql of SQL.PREPARE) await q(sql, sql.includes('$1') ? [settings.analysisSrid] : []);
-    const f = settings.zoneTimeLimitFactors;
-    await q(SQL.DERIVE, [settings.analysisSrid, settings.snapDistanceM, settings.jurisdictionToleranceM, settings.calendar.utcOffsetMinutes, f.A, f.B, f.C]);
-    await q('ANALYZE import_rows');
-    phase('derive');
-
-    const outside = (await q<{ line: number; id: string }>(SQL.OUTSIDE)).rows;
-    for (const o of outside) {
-      rejected.push({ line: o.line, id: o.id, codes: ['outside-jurisdiction'], reason: `outside the jurisdiction (more than ${settings.jurisdictionToleranceM} m from every district)` });
-    }
-    const dups = (await q<{ line: number; id: string; first: number }>(SQL.DUPLICATES)).rows;
-    for (const d of dups) rejected.push({ line: d.line, id: d.id, codes: ['duplicate-id'], reason: `id "${d.id}" repeats line ${d.first} (the first row is imported)` });
 
     rejected.sort((a, b) => a.line - b.line);
     for (const r of rejected) for (const c of r.codes) report.rejectedByCode[c] = (report.rejectedByCode[c] ?? 0) + 1;
+    report.departmentsCreated.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (opts.strict && rejected.length) {
       await client.query('ROLLBACK');
-      report.importId = null;
+      Object.assign(report, { importId: null, inserted: 0, updated: 0, unchanged: 0, skipped: [], departmentsCreated: [] });
       report.seconds = (performance.now() - t0) / 1000;
       return report;
     }
-
-    await q(SQL.DROP_LINES, [dups.map((d) => d.line)]);
-    for (const sql of SQL.EXISTING) await q(sql);
-    const blocked = (await q<{ line: number; id: string; version: number; imported_version: number | null }>(SQL.NOT_UPDATABLE)).rows;
-    for (const b of blocked) {
-      skipped.push({
-        line: b.line, id: b.id,
-        reason: b.imported_version === null ? 'a case with this id was created here (not imported): left as is' : `changed here since its import (version ${b.version}): left as is`,
-      });
-    }
-    await q(SQL.DROP_LINES, [blocked.map((b) => b.line)]);
-    const updatable = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM import_existing WHERE imported_version = version`)).rows[0].n;
-
-    for (const sql of SQL.DEPARTMENTS) await q(sql);
-    report.departmentsCreated = (await q<{ id: string; name: string }>(SQL.CREATE_DEPARTMENTS)).rows;
-    await q(SQL.RESOLVE_DEPARTMENTS);
-
-    report.updated = (await q(SQL.UPDATE, [report.importId])).rowCount ?? 0;
-    report.unchanged = updatable - report.updated;
-    report.inserted = (await q(SQL.INSERT, [report.importId])).rowCount ?? 0;
     await q(
       `UPDATE case_imports SET finished_at = now(), total = $2, inserted = $3, updated = $4, unchanged = $5, skipped = $6,
          rejected = $7, departments_created = $8 WHERE id = $1`,
       [report.importId, total, report.inserted, report.updated, report.unchanged, skipped.length, rejected.length, JSON.stringify(report.departmentsCreated)],
     );
-    await client.query('COMMIT');
-    phase('write');
+    await timed('write', () => client.query('COMMIT'));
     report.written = true;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -243,4 +337,49 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
   }
   report.seconds = (performance.now() - t0) / 1000;
   return report;
+}
+
+/**
+ * Runs the producer ahead of the consumer by at most two chunks (CPU here, the database there). A failing
+ * consumer stops the producer (`cancel`) and is rethrown; so is a failing producer.
+ */
+async function pipelined<A>(
+  produce: (push: (c: Chunk) => Promise<void>, arg: A) => Promise<void>, arg: A, consume: (c: Chunk) => Promise<void>, cancel: () => void,
+): Promise<void> {
+  const queue: Chunk[] = [];
+  let done = false;
+  let cancelled = false;
+  let failure: { err: unknown } | null = null;
+  const wake: { consumer?: () => void; producer?: () => void } = {};
+  const push = async (c: Chunk) => {
+    while (queue.length >= 2 && !cancelled) await new Promise<void>((r) => (wake.producer = r));
+    if (cancelled) throw new Error('import cancelled');
+    queue.push(c);
+    wake.consumer?.();
+  };
+  const producer = produce(push, arg).then(
+    () => void (done = true),
+    (err) => {
+      if (!cancelled) failure = { err };
+      done = true;
+    },
+  ).finally(() => wake.consumer?.());
+  try {
+    for (;;) {
+      const c = queue.shift();
+      if (c) {
+        wake.producer?.();
+        await consume(c);
+      } else if (done) break;
+      else await new Promise<void>((r) => (wake.consumer = r));
+    }
+  } catch (err) {
+    cancelled = true;
+    wake.producer?.();
+    cancel();
+    await producer;
+    throw err;
+  }
+  await producer;
+  if (failure) throw (failure as { err: unknown }).err;
 }

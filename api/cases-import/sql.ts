@@ -1,110 +1,155 @@
-// Set-based SQL of the case import, run after the staging table is filled: places derived by spatial joins in one
-// pass, rejections that need the database, departments, then the update of re-imported cases and the insert of
+// Set-based SQL of the case import, run after the staging table is filled: places derived by spatial joins,
+// rejections that need the database, departments, then the update of re-imported cases and the insert of
 // new ones. The derivation rules are those of intake (issue 3): unit grid containing the point (its codes give
 // district / street / community / work grid), nearest road within the snap distance (none → alley), zones the
 // point falls in and the zone violation, the strictest zone time-limit class.
 
-/** A metric copy of the roads, so the snap distance is in metres of the analysis CRS ($1). */
-export const PREPARE = [
-  `CREATE TEMP TABLE import_roads ON COMMIT DROP AS SELECT id, class, ST_Transform(geom, $1::int) AS m FROM roads`,
-  `CREATE INDEX ON import_roads USING gist (m)`,
-  `ANALYZE import_roads`,
-  `ANALYZE import_staging`,
-];
-
-/**
- * The polygon of `table` containing the point, else the nearest within the tolerance ($3 m) — as intake does.
- * Two gated laterals: the tolerance search (which reprojects polygons) runs only for points on no polygon, and
- * neither runs when `gate` is false (a one-time filter).
- */
-function containingOrNear(alias: string, table: string, cols: string, gate: string): string {
-  return `LEFT JOIN LATERAL (
-    SELECT ${cols} FROM ${table} t WHERE ${gate} AND ST_Intersects(t.geom, p.geom) ORDER BY t.code LIMIT 1) ${alias}0 ON true
-  LEFT JOIN LATERAL (
-    SELECT ${cols} FROM ${table} t WHERE ${gate} AND ${alias}0.code IS NULL
-      AND t.geom && ST_Transform(ST_Expand(pm.m, $3::float8), 4326) AND ST_DWithin(ST_Transform(t.geom, $1::int), pm.m, $3::float8)
-    ORDER BY ST_Distance(ST_Transform(t.geom, $1::int), pm.m), t.code LIMIT 1) ${alias}1 ON true`;
+export interface DeriveParams {
+  srid: number; // analysis CRS: distances in metres
+  snapM: number; // nearest road within this distance gives the road class
+  toleranceM: number; // jurisdiction tolerance
+  utcOffsetMinutes: number; // of the work calendar: restricted-zone windows are local times
+  factors: { A: number; B: number; C: number }; // zone time-limit classes
 }
 
+const TIMES = ['reported_at', 'accepted_at', 'registered_at', 'dispatched_at', 'handled_at', 'verified_at', 'closed_at', 'voided_at',
+  'deadline', 'deadline_a', 'deadline_b', 'deadline_c'];
+const ms = (col: string) => `to_timestamp(${col} / 1000.0)`; // staging carries instants as epoch ms (cheap to write and parse)
+
+/** The polygon of `table` containing point p, else the nearest within the tolerance ($2 m) — as intake does. */
+function containingOrNear(table: string, cond: string): string {
+  return `COALESCE(
+      (SELECT t.code FROM ${table} t WHERE ${cond} AND ST_Intersects(t.geom, p.geom) ORDER BY t.code LIMIT 1),
+      (SELECT t.code FROM ${table} t WHERE ${cond} AND t.geom && ST_Transform(ST_Expand(p.m, $2::float8), 4326)
+         AND ST_DWithin(ST_Transform(t.geom, $1::int), p.m, $2::float8)
+       ORDER BY ST_Distance(ST_Transform(t.geom, $1::int), p.m), t.code LIMIT 1))`;
+}
+
+const zoneFactor = (col: string) => `CASE ${col} WHEN 'A' THEN $1::numeric WHEN 'B' THEN $2::numeric ELSE $3::numeric END`;
+
 /**
- * $1 analysis SRID, $2 snap distance (m), $3 jurisdiction tolerance (m), $4 calendar UTC offset (minutes),
- * $5..$7 time-limit factors of zone classes A, B, C. Places come from the unit grid (its codes carry county,
- * street, community and work grid); a point on no grid is placed in the districts directly.
+ * The derivation, set-based: the points get a spatial index, and each layer is joined to them polygon by polygon
+ * (a polygon's prepared form is reused for all points it holds; a few thousand index probes instead of one per
+ * row). Places come from the unit grid containing the point — lowest code on a shared edge, as intake — whose
+ * codes carry county, street, community and work grid; the rare point on no grid falls back to the nearest grid
+ * within the tolerance, then to the districts. Roads: nearest within the snap distance, on pieces of ≤ 8 vertices
+ * and ≤ 200 m segments so that no bounding box is huge. Zones: every zone at the point, the violation naming the
+ * first zone by id of the winning level (prohibited over restricted), the strictest time-limit class.
+ * Each step: [sql, params]. The last one builds import_rows, the staging rows with every case column.
+ * Runs once per chunk of the file, after prepareSteps ran once.
  */
-export const DERIVE = `CREATE TEMP TABLE import_rows ON COMMIT DROP AS
-SELECT x.*,
-  CASE x.zone_class WHEN 'A' THEN COALESCE(x.deadline_a, x.deadline) WHEN 'B' THEN COALESCE(x.deadline_b, x.deadline)
-    WHEN 'C' THEN COALESCE(x.deadline_c, x.deadline) ELSE x.deadline END AS final_deadline,
-  CASE x.zone_class WHEN 'A' THEN COALESCE(x.light_a, x.light) WHEN 'B' THEN COALESCE(x.light_b, x.light)
-    WHEN 'C' THEN COALESCE(x.light_c, x.light) ELSE x.light END AS final_light,
-  CASE WHEN x.zone_class IS NULL OR x.time_limit_value IS NULL THEN x.time_limit_value
-    ELSE round(x.time_limit_value * CASE x.zone_class WHEN 'A' THEN $5::numeric WHEN 'B' THEN $6::numeric ELSE $7::numeric END, 3)
-  END AS final_time_limit_value
-FROM (
-  SELECT s.*, p.geom,
-    COALESCE(g0.district_code, g1.district_code, c0.code, c1.code) AS district_code,
-    COALESCE(g0.street_code, g1.street_code, st0.code, st1.code) AS street_code,
-    COALESCE(g0.community_code, g1.community_code, cm0.code, cm1.code) AS community_code,
-    COALESCE(g0.code, g1.code) AS grid_code,
-    COALESCE(g0.work_grid_code, g1.work_grid_code, wg.code) AS work_grid_code,
-    r.id AS road_id,
-    COALESCE(r.class, 'alley') AS road_class,
-    COALESCE(z.zones, '[]'::jsonb) AS zones,
-    z.violation AS zone_violation,
-    z.zone_class
-  FROM import_staging s
-  CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) AS geom) p
-  CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, $1::int) AS m) pm
-  ${containingOrNear('g', 'grids', 't.code, t.district_code, t.street_code, t.community_code, t.work_grid_code', 'true')}
-  ${containingOrNear('c', 'districts', 't.code', `g0.code IS NULL AND g1.code IS NULL AND t.level = 'county'`)}
-  ${containingOrNear('st', 'districts', 't.code', `g0.code IS NULL AND g1.code IS NULL AND t.level = 'street'`)}
-  ${containingOrNear('cm', 'districts', 't.code', `g0.code IS NULL AND g1.code IS NULL AND t.level = 'community'`)}
-  LEFT JOIN LATERAL (
-    SELECT code FROM work_grids WHERE g0.work_grid_code IS NULL AND g1.work_grid_code IS NULL AND ST_Intersects(geom, p.geom)
-    ORDER BY code LIMIT 1) wg ON true
-  LEFT JOIN LATERAL (
-    SELECT id, class FROM import_roads WHERE ST_DWithin(m, pm.m, $2::float8)
-    ORDER BY round(ST_Distance(m, pm.m)::numeric, 1), id LIMIT 1) r ON true
-  -- Zones at the point; the violation names the first zone by id of the winning level (prohibited over restricted).
-  LEFT JOIN LATERAL (
-    SELECT
-      jsonb_agg(jsonb_build_object('id', zz.id, 'name', zz.name, 'level', zz.level, 'timeLimitClass', zz.time_limit_class)
-        || CASE WHEN zz.id = zz.named THEN '{"violation": true}'::jsonb ELSE '{}'::jsonb END ORDER BY zz.id) AS zones,
-      CASE WHEN bool_or(zz.violating AND zz.level = 'prohibited') THEN 'prohibited'
-           WHEN bool_or(zz.violating AND zz.level = 'restricted') THEN 'restricted' END AS violation,
-      (array_agg(zz.time_limit_class ORDER BY CASE zz.time_limit_class WHEN 'A' THEN $5::numeric WHEN 'B' THEN $6::numeric
-         ELSE $7::numeric END, zz.time_limit_class) FILTER (WHERE zz.time_limit_class IS NOT NULL))[1] AS zone_class
-    FROM (
-      SELECT v.*, COALESCE(min(v.id) FILTER (WHERE v.violating AND v.level = 'prohibited') OVER (),
-                           min(v.id) FILTER (WHERE v.violating AND v.level = 'restricted') OVER ()) AS named
+export function prepareSteps(p: Pick<DeriveParams, 'srid'>): [string, unknown[]][] {
+  return [
+    [`CREATE TEMP TABLE import_roads ON COMMIT DROP AS
+      SELECT id, class, ST_Subdivide(ST_Segmentize(ST_Transform(geom, $1::int), 200), 8) AS m FROM roads`, [p.srid]],
+    [`CREATE INDEX ON import_roads USING gist (m)`, []],
+    [`ANALYZE import_roads`, []],
+    [`CREATE TEMP TABLE import_seen (id text PRIMARY KEY, line int NOT NULL) ON COMMIT DROP`, []],
+  ];
+}
+
+/** The tables each chunk builds (dropped before the next chunk). */
+export const CHUNK_TABLES = ['import_geo', 'import_grid', 'import_fallback', 'import_road', 'import_zone', 'import_rows', 'import_existing', 'import_departments'];
+
+export function deriveSteps(p: DeriveParams): [string, unknown[]][] {
+  return [
+    [`CREATE TEMP TABLE import_geo ON COMMIT DROP AS
+      SELECT line, kind || ':' || minor AS minor_key, ${ms('reported_at')} AS reported_at, g AS geom, ST_Transform(g, $1::int) AS m
+      FROM (SELECT line, kind, minor, reported_at, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS g FROM import_staging) s`, [p.srid]],
+    [`CREATE INDEX ON import_geo USING gist (geom)`, []],
+    [`CREATE INDEX ON import_geo USING gist (m)`, []],
+    [`ANALYZE import_geo`, []],
+    [`CREATE TEMP TABLE import_grid ON COMMIT DROP AS
+      SELECT DISTINCT ON (p.line) p.line, g.code, g.district_code, g.street_code, g.community_code, g.work_grid_code
+      FROM grids g JOIN import_geo p ON ST_Intersects(g.geom, p.geom)
+      ORDER BY p.line, g.code`, []],
+    [`CREATE TEMP TABLE import_fallback ON COMMIT DROP AS
+      SELECT f.line, f.grid, COALESCE(left(f.grid, 6), f.county) AS county, COALESCE(left(f.grid, 9), f.street) AS street,
+        COALESCE(left(f.grid, 12), f.community) AS community,
+        COALESCE((SELECT work_grid_code FROM grids WHERE code = f.grid), f.work_grid) AS work_grid
       FROM (
-        SELECT zo.id, zo.name, zo.level, zo.time_limit_class,
-          CASE WHEN NOT ((s.kind || ':' || s.minor) = ANY (zo.governed_minors)) THEN false
-               WHEN zo.level = 'prohibited' THEN true
-               WHEN zo.level = 'restricted' THEN NOT EXISTS (
-                 SELECT 1 FROM jsonb_array_elements(zo.windows) w WHERE zone_window_contains(w, s.reported_at, $4::int))
-               ELSE false END AS violating
-        FROM zones zo WHERE ST_Intersects(zo.geom, p.geom)
-      ) v
-    ) zz
-  ) z ON true
-) x`;
+        SELECT p.line, ${containingOrNear('grids', 'true')} AS grid,
+          ${containingOrNear('districts', `t.level = 'county'`)} AS county,
+          ${containingOrNear('districts', `t.level = 'street'`)} AS street,
+          ${containingOrNear('districts', `t.level = 'community'`)} AS community,
+          (SELECT w.code FROM work_grids w WHERE ST_Intersects(w.geom, p.geom) ORDER BY w.code LIMIT 1) AS work_grid
+        FROM import_geo p WHERE NOT EXISTS (SELECT 1 FROM import_grid g WHERE g.line = p.line)
+      ) f`, [p.srid, p.toleranceM]],
+    [`CREATE TEMP TABLE import_road ON COMMIT DROP AS
+      SELECT DISTINCT ON (p.line) p.line, r.id, r.class
+      FROM import_roads r JOIN import_geo p ON ST_DWithin(r.m, p.m, $1::float8)
+      ORDER BY p.line, round(ST_Distance(r.m, p.m)::numeric, 1), r.id`, [p.snapM]],
+    [`CREATE TEMP TABLE import_zone ON COMMIT DROP AS
+      SELECT line,
+        jsonb_agg(jsonb_build_object('id', id, 'name', name, 'level', level, 'timeLimitClass', time_limit_class)
+          || CASE WHEN id = named THEN '{"violation": true}'::jsonb ELSE '{}'::jsonb END ORDER BY id) AS zones,
+        CASE WHEN bool_or(violating AND level = 'prohibited') THEN 'prohibited'
+             WHEN bool_or(violating AND level = 'restricted') THEN 'restricted' END AS violation,
+        (array_agg(time_limit_class ORDER BY ${zoneFactor('time_limit_class')}, time_limit_class)
+           FILTER (WHERE time_limit_class IS NOT NULL))[1] AS zone_class
+      FROM (
+        SELECT v.*, COALESCE(min(id) FILTER (WHERE violating AND level = 'prohibited') OVER w,
+                             min(id) FILTER (WHERE violating AND level = 'restricted') OVER w) AS named
+        FROM (
+          SELECT p.line, z.id, z.name, z.level, z.time_limit_class,
+            CASE WHEN NOT (p.minor_key = ANY (z.governed_minors)) THEN false
+                 WHEN z.level = 'prohibited' THEN true
+                 WHEN z.level = 'restricted' THEN NOT EXISTS (
+                   SELECT 1 FROM jsonb_array_elements(z.windows) w WHERE zone_window_contains(w, p.reported_at, $4::int))
+                 ELSE false END AS violating
+          FROM zones z JOIN import_geo p ON ST_Intersects(z.geom, p.geom)
+          OFFSET 0 -- a fence: the window check runs once per (case, zone), not once per use of the column
+        ) v
+        WINDOW w AS (PARTITION BY line)
+      ) zz
+      GROUP BY line`, [p.factors.A, p.factors.B, p.factors.C, p.utcOffsetMinutes]],
+    [`CREATE TEMP TABLE import_rows ON COMMIT DROP AS
+      SELECT x.*,
+        CASE x.zone_class WHEN 'A' THEN COALESCE(x.deadline_a, x.deadline) WHEN 'B' THEN COALESCE(x.deadline_b, x.deadline)
+          WHEN 'C' THEN COALESCE(x.deadline_c, x.deadline) ELSE x.deadline END AS final_deadline,
+        CASE x.zone_class WHEN 'A' THEN COALESCE(x.light_a, x.light) WHEN 'B' THEN COALESCE(x.light_b, x.light)
+          WHEN 'C' THEN COALESCE(x.light_c, x.light) ELSE x.light END AS final_light,
+        CASE WHEN x.zone_class IS NULL OR x.time_limit_value IS NULL THEN x.time_limit_value
+          ELSE round(x.time_limit_value * ${zoneFactor('x.zone_class')}, 3) END AS final_time_limit_value
+      FROM (
+        SELECT s.line, s.id, s.kind, s.major, s.minor, s.original_category, s.source, s.status, s.department, s.description,
+          s.address, s.reporter, s.lon, s.lat, ${TIMES.map((t) => `${ms(`s.${t}`)} AS ${t}`).join(', ')},
+          s.time_limit_value, s.time_limit_unit, s.light, s.light_a, s.light_b, s.light_c, p.geom,
+          COALESCE(g.district_code, f.county) AS district_code,
+          COALESCE(g.street_code, f.street) AS street_code,
+          COALESCE(g.community_code, f.community) AS community_code,
+          COALESCE(g.code, f.grid) AS grid_code,
+          COALESCE(g.work_grid_code, f.work_grid) AS work_grid_code,
+          r.id AS road_id, COALESCE(r.class, 'alley') AS road_class,
+          COALESCE(z.zones, '[]'::jsonb) AS zones, z.violation AS zone_violation, z.zone_class
+        FROM import_staging s
+        JOIN import_geo p USING (line)
+        LEFT JOIN import_grid g USING (line)
+        LEFT JOIN import_fallback f USING (line)
+        LEFT JOIN import_road r USING (line)
+        LEFT JOIN import_zone z USING (line)
+      ) x`, [p.factors.A, p.factors.B, p.factors.C]],
+  ];
+}
 
 export const OUTSIDE = `SELECT line, id FROM import_rows WHERE district_code IS NULL ORDER BY line`;
 
-/** Later rows repeating an id of an earlier row of the file (the first one is imported). */
-export const DUPLICATES = `SELECT r.line, r.id, f.first FROM import_rows r
-  JOIN (SELECT id, min(line) AS first FROM import_rows WHERE district_code IS NOT NULL GROUP BY id HAVING count(*) > 1) f
-    ON f.id = r.id AND r.line > f.first
-  WHERE r.district_code IS NOT NULL ORDER BY r.line`;
+/** Rows repeating an id of an earlier row of the file: in an earlier chunk, or earlier in this one (the first wins). */
+export const DUPLICATES = `SELECT r.line, r.id, COALESCE(s.line, f.first) AS first FROM import_rows r
+  LEFT JOIN import_seen s ON s.id = r.id
+  LEFT JOIN (SELECT id, min(line) AS first FROM import_rows WHERE district_code IS NOT NULL GROUP BY id HAVING count(*) > 1) f
+    ON f.id = r.id
+  WHERE r.district_code IS NOT NULL AND (s.id IS NOT NULL OR r.line > f.first) ORDER BY r.line`;
+
+/** Remembers this chunk's ids for the duplicate check of the next chunks. */
+export const SEEN = `INSERT INTO import_seen SELECT id, min(line) FROM import_rows WHERE district_code IS NOT NULL GROUP BY id
+  ON CONFLICT (id) DO NOTHING`;
 
 export const DROP_LINES = `DELETE FROM import_rows WHERE district_code IS NULL OR line = ANY ($1::int[])`;
 
 /** Cases already in the database under an id of the file. */
-export const EXISTING = [
-  `CREATE TEMP TABLE import_existing ON COMMIT DROP AS
-     SELECT r.line, c.id, c.version, c.imported_version FROM cases c JOIN import_rows r ON r.id = c.id`,
-];
+export const EXISTING = `CREATE TEMP TABLE import_existing ON COMMIT DROP AS
+  SELECT r.line, c.id, c.version, c.imported_version FROM cases c JOIN import_rows r ON r.id = c.id`;
 
 /** Existing cases the import must not touch: created by intake, or changed here since their import. */
 export const NOT_UPDATABLE = `SELECT line, id, version, imported_version FROM import_existing
@@ -114,11 +159,9 @@ export const NOT_UPDATABLE = `SELECT line, id, version, imported_version FROM im
  * Departments: each label is matched to a department by id, else by name; labels matching none become new
  * departments with a stable id (imp- + md5 prefix, so a re-import finds them by name and creates nothing).
  */
-export const DEPARTMENTS = [
-  `CREATE TEMP TABLE import_departments ON COMMIT DROP AS
-     SELECT label, COALESCE((SELECT id FROM departments WHERE id = l.label), (SELECT id FROM departments WHERE name = l.label)) AS id
-     FROM (SELECT DISTINCT department AS label FROM import_rows WHERE department IS NOT NULL) l`,
-];
+export const DEPARTMENTS = `CREATE TEMP TABLE import_departments ON COMMIT DROP AS
+  SELECT label, COALESCE((SELECT id FROM departments WHERE id = l.label), (SELECT id FROM departments WHERE name = l.label)) AS id
+  FROM (SELECT DISTINCT department AS label FROM import_rows WHERE department IS NOT NULL) l`;
 export const CREATE_DEPARTMENTS = `INSERT INTO departments (id, name)
   SELECT 'imp-' || left(md5(label), 10), label FROM import_departments WHERE id IS NULL ORDER BY label
   ON CONFLICT DO NOTHING RETURNING id, name`;

@@ -12,7 +12,7 @@
  *   category + categoryMap {"label": "0501" | "event:0501" | "05" (that major's catch-all) | …, "*": fallback}
  *   kind + kindMap, source + sourceMap, status + statusMap  ({"*": …} = fallback for values not listed)
  *   department (+ departmentMap {"label": "id or name"}), description, address, reporter   optional text
- *   timezone, encoding ("utf-8" default, "gbk", "gb18030" …)
+ *   timezone, encoding ("utf-8" default, "gbk", "gb18030" …), delimiter ("," default; "\t", ";", "|")
  */
 import gcoord from 'gcoord';
 import { computeDeadline, type Light, type WorkCalendar } from './calendar.ts';
@@ -31,7 +31,7 @@ export type DateField = (typeof DATE_FIELDS)[number];
 const TEXT_FIELDS = ['id', 'lon', 'lat', 'category', 'kind', 'source', 'status', 'department', 'description', 'address', 'reporter'] as const;
 type TextField = (typeof TEXT_FIELDS)[number];
 const MAP_FIELDS = ['categoryMap', 'kindMap', 'sourceMap', 'statusMap', 'departmentMap'] as const;
-const KNOWN_KEYS = new Set<string>([...DATE_FIELDS, ...TEXT_FIELDS, ...MAP_FIELDS, 'timezone', 'encoding']);
+const KNOWN_KEYS = new Set<string>([...DATE_FIELDS, ...TEXT_FIELDS, ...MAP_FIELDS, 'timezone', 'encoding', 'delimiter']);
 
 /** Why a row was rejected; the report counts rows per code. */
 export type RejectCode =
@@ -62,6 +62,7 @@ export interface CaseImportMapping {
   departmentMap: Map<string, string>;
   timezone: string;
   encoding: string;
+  delimiter: string;
 }
 
 // Labels legacy Chinese systems use, besides our own English codes (matched case-insensitively, trimmed).
@@ -156,7 +157,16 @@ export function parseMapping(json: unknown, taxonomy: TaxonomyIndex, defaultTime
     departmentMap: valueMap(json.departmentMap, 'departmentMap', (v) => v || undefined, 'a department id or name'),
     timezone,
     encoding: String(encoding),
+    delimiter: delimiterOf(json.delimiter),
   };
+}
+
+function delimiterOf(v: unknown): string {
+  if (v === undefined) return ',';
+  if (typeof v !== 'string' || v.length !== 1 || v === '"' || v === '\n' || v === '\r') {
+    throw new MappingError('delimiter', `expected one character such as "," ";" "\\t" or "|", got ${JSON.stringify(v)}`);
+  }
+  return v;
 }
 
 function zone(v: unknown, field: string): string {
@@ -409,10 +419,14 @@ export interface DeadlineVariants {
 
 /**
  * A zone's time-limit class may shorten the limit (api/domain/zones.ts), but which zones a point falls in is only
- * known in SQL. So the deadline and light are computed here for every class, and SQL picks the one of the
- * strictest class at the point. A deadline from the file is never shortened.
+ * known in SQL. So the deadline and light are computed here for each class that may apply (`classes`: those of
+ * zones near the point, all by default), and SQL picks the one of the strictest class at the point. A deadline
+ * from the file is never shortened.
  */
-export function deadlineVariants(row: ImportedCase, calendar: WorkCalendar, factors: ZoneTimeLimitFactors, now: Date, yellowAt: number): DeadlineVariants {
+export function deadlineVariants(
+  row: ImportedCase, calendar: WorkCalendar, factors: ZoneTimeLimitFactors, now: Date, yellowAt: number,
+  classes: ReadonlySet<ZoneClass> = new Set(ZONE_CLASSES),
+): DeadlineVariants {
   const lightOf = (deadline: Date | null, limit: TimeLimit | null) =>
     caseLight({
       status: row.status, deadline, registeredAt: row.times.registeredAt, reportedAt: row.times.reportedAt!,
@@ -422,6 +436,7 @@ export function deadlineVariants(row: ImportedCase, calendar: WorkCalendar, fact
   const byClass = { A: null, B: null, C: null } as DeadlineVariants['byClass'];
   if (!row.deadlineGiven && row.timeLimit && row.times.deadline && row.times.registeredAt) {
     for (const c of ZONE_CLASSES) {
+      if (!classes.has(c)) continue; // no zone of this class near the point: the variant cannot be picked
       const { limit } = zoneTimeLimit(row.timeLimit, [{ timeLimitClass: c }], factors);
       if (limit.value === row.timeLimit.value) continue;
       const deadline = computeDeadline(row.times.registeredAt, limit, calendar);

@@ -100,8 +100,11 @@ export function fromZonedWallClock(localMs: number, tz: string): number {
   return tBefore; // in a gap: no such wall-clock time; read with the old offset = moved forward by the gap
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return leap ? 29 : MONTH_DAYS[month - 1];
 }
 
 /** Builds a UTC ms from local fields, or null when a field is out of range (Feb 30, 25:00 …). */

@@ -45,7 +45,8 @@ describe.each(variants)('case import on %s', (_name, embedded) => {
   let settings: Awaited<ReturnType<typeof loadImportSettings>>;
   const run = (file: string, opts: { strict?: boolean; mapping?: unknown; text?: string } = {}): Promise<CaseImportReport> => {
     const input = opts.text !== undefined ? ReadableFrom(opts.text) : fs.createReadStream(path.join(FIX, file));
-    return importCases(pool, input, settings, { mapping: opts.mapping ?? MAPPING, crs: 'wgs84', strict: opts.strict ?? false, copy: !embedded, file, now: NOW });
+    // chunks of 3 rows: the pipeline, and duplicates and departments across chunks, are exercised too
+    return importCases(pool, input, settings, { mapping: opts.mapping ?? MAPPING, crs: 'wgs84', strict: opts.strict ?? false, copy: !embedded, file, now: NOW, chunkRows: 3 });
   };
   const count = async (sql: string) => Number((await pool.query(sql)).rows[0].n);
   const caseRow = async (id: string) => (await pool.query(`SELECT *, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM cases WHERE id = $1`, [id])).rows[0];

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readCsv, type CsvBadRecord, type CsvRecord } from '../../api/cases-import/csv.ts';
 import { parseCalendar } from '../../api/domain/calendar.ts';
 import { compileDateFormat, fromZonedWallClock } from '../../api/domain/date-format.ts';
 import {
@@ -44,6 +47,10 @@ describe('date formats', () => {
     expect(iso(p('2025-01-05T08:30:00.25+09:00'))).toBe('2025-01-04T23:30:00.250Z');
     expect(iso(p('2025-01-05'))).toBe('2025-01-04T16:00:00.000Z');
     expect(p('2025-02-30')).toBeNull();
+    expect(iso(p('2024-02-29T12:00:00Z'))).toBe('2024-02-29T12:00:00.000Z');
+    expect(p('2025-02-29')).toBeNull();
+    expect(p('2100-02-29')).toBeNull();
+    expect(p('2000-02-29')).not.toBeNull();
     expect(p('05/01/2025')).toBeNull();
     expect(iso(compileDateFormat('epoch', 'UTC')('1736066400'))).toBe('2025-01-05T08:40:00.000Z');
     expect(iso(compileDateFormat('epoch_ms', 'UTC')('1736066400000'))).toBe('2025-01-05T08:40:00.000Z');
@@ -219,5 +226,69 @@ describe('deadline variants by zone class', () => {
     // closed cases have no light
     const closed = ok({ TYPE: 'Needle Pickup', CASE_STATUS: 'Closed', CLOSED_DT: '03/05/2025 09:00:00 PM' });
     expect(deadlineVariants(closed, cal, DEFAULT_ZONE_TIME_LIMIT_FACTORS, now, 0.8)).toMatchObject({ light: null, byClass: { A: { light: null } } });
+  });
+});
+
+// ----------------------------------------------------------------------------------------------- CSV reader
+
+describe('CSV reader', () => {
+  const read = async (text: string | Buffer, chunkSizes: number[] = [1 << 16], encoding = 'utf-8', delimiter = ',') => {
+    const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+    const chunks: Buffer[] = [];
+    for (let i = 0, k = 0; i < bytes.length; k++) {
+      const n = Math.max(1, chunkSizes[k % chunkSizes.length]);
+      chunks.push(bytes.subarray(i, i + n));
+      i += n;
+    }
+    const bad: CsvBadRecord[] = [];
+    const out: CsvRecord[] = [];
+    for await (const batch of readCsv(Readable.from(chunks), encoding, (b) => bad.push(b), delimiter)) out.push(...batch);
+    return { out, bad };
+  };
+
+  it('reads quotes, escaped quotes, newlines in quotes, CRLF, a BOM and empty lines, with start lines', async () => {
+    const { out, bad } = await read('\uFEFFa,b,c\r\n1,"x, y","say ""hi"""\r\n\r\n2,"two\r\nlines",\n3,plain"quote,z\n"4",,\n');
+    expect(bad).toEqual([]);
+    expect(out).toEqual([
+      { line: 1, cells: ['a', 'b', 'c'] },
+      { line: 2, cells: ['1', 'x, y', 'say "hi"'] },
+      { line: 4, cells: ['2', 'two\r\nlines', ''] },
+      { line: 6, cells: ['3', 'plain"quote', 'z'] },
+      { line: 7, cells: ['4', '', ''] },
+    ]);
+  });
+
+  it('reports a quote that is never closed, and reads bare-CR files, other delimiters and GBK', async () => {
+    const r = await read('a,b\n1,"open\n2,x\n');
+    expect(r.out).toEqual([{ line: 1, cells: ['a', 'b'] }]);
+    expect(r.bad).toEqual([{ line: 2, reason: expect.stringMatching(/never closed/) }]);
+    expect((await read('a,b\r1,2\r3,4')).out.map((x) => x.cells)).toEqual([['a', 'b'], ['1', '2'], ['3', '4']]);
+    expect((await read('a\tb\n1\t"x\ty"\n', [7], 'utf-8', '\t')).out.map((x) => x.cells)).toEqual([['a', 'b'], ['1', 'x\ty']]);
+    const gbk = Buffer.from([0xb1, 0xe0, 0xc2, 0xeb, 0x2c, 0x61, 0x0a]); // 编码,a
+    expect((await read(gbk, [1], 'gbk')).out).toEqual([{ line: 1, cells: ['编码', 'a'] }]);
+  });
+
+  it('reads any table written as RFC 4180, whatever the chunking (property)', async () => {
+    const cell = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('', '"', ',', '\n', '\r\n', 'a"b', '中文', ' x '));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(cell, { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }),
+        async (rows, eol, chunks) => {
+          const quote = (c: string) => (/[",\r\n]/.test(c) || c === '' ? `"${c.replace(/"/g, '""')}"` : c);
+          const text = rows.map((r) => r.map(quote).join(',')).join(eol) + eol;
+          const { out, bad } = await read(text, chunks);
+          expect(bad).toEqual([]);
+          expect(out.map((r) => r.cells)).toEqual(rows);
+          let line = 1;
+          for (const [i, r] of rows.entries()) {
+            expect(out[i].line).toBe(line);
+            line += 1 + r.join('').split('\n').length - 1;
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

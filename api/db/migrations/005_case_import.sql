@@ -22,27 +22,23 @@ ALTER TABLE cases ADD COLUMN imported_version int;     -- version that import wr
 -- Whether an instant lies in an allowed window {days?, from, to} of a restricted zone, at a fixed UTC offset:
 -- the SQL twin of inWindow in api/domain/zones.ts (same rules: days absent or empty = every day; to < from runs
 -- over midnight and belongs to the day it starts on; from = to is the whole day; a malformed time never matches).
+-- PL/pgSQL because a multi-statement SQL function is not inlined and costs a full executor start per call.
 CREATE FUNCTION zone_window_contains(w jsonb, at timestamptz, utc_offset_minutes int) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE
-    WHEN f IS NULL OR t IS NULL THEN false
-    WHEN f = t THEN on_today
-    WHEN f < t THEN on_today AND minute >= f AND minute < t
-    ELSE (on_today AND minute >= f) OR (on_yesterday AND minute < t)
-  END
-  FROM (
-    SELECT minute, f, t,
-      (days IS NULL OR jsonb_array_length(days) = 0 OR days @> to_jsonb(wd)) AS on_today,
-      (days IS NULL OR jsonb_array_length(days) = 0 OR days @> to_jsonb(CASE WHEN wd = 1 THEN 7 ELSE wd - 1 END)) AS on_yesterday
-    FROM (
-      SELECT lm - day * 1440 AS minute, ((day + 3) % 7 + 7) % 7 + 1 AS wd,
-        CASE WHEN jsonb_typeof(w->'days') = 'array' THEN w->'days' END AS days,
-        CASE WHEN w->>'from' ~ '^\d{2}:[0-5]\d$' AND left(w->>'from', 2)::int * 60 + right(w->>'from', 2)::int <= 1440
-             THEN left(w->>'from', 2)::int * 60 + right(w->>'from', 2)::int END AS f,
-        CASE WHEN w->>'to' ~ '^\d{2}:[0-5]\d$' AND left(w->>'to', 2)::int * 60 + right(w->>'to', 2)::int <= 1440
-             THEN left(w->>'to', 2)::int * 60 + right(w->>'to', 2)::int END AS t
-      FROM (SELECT lm, floor(lm / 1440.0)::bigint AS day
-            FROM (SELECT floor(extract(epoch FROM at) / 60)::bigint + utc_offset_minutes AS lm) a) b
-    ) c
-  ) d
-$$;
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  lm     bigint := floor(extract(epoch FROM at) / 60)::bigint + utc_offset_minutes;  -- local minutes since 1970
+  day    bigint := floor(lm / 1440.0)::bigint;
+  minute int := lm - day * 1440;
+  wd     int := ((day + 3) % 7 + 7) % 7 + 1;                                        -- ISO weekday; 1970-01-01 was a Thursday
+  days   jsonb := CASE WHEN jsonb_typeof(w->'days') = 'array' AND jsonb_array_length(w->'days') > 0 THEN w->'days' END;
+  f      int;
+  t      int;
+BEGIN
+  IF w->>'from' ~ '^\d{2}:[0-5]\d$' THEN f := left(w->>'from', 2)::int * 60 + right(w->>'from', 2)::int; END IF;
+  IF w->>'to' ~ '^\d{2}:[0-5]\d$' THEN t := left(w->>'to', 2)::int * 60 + right(w->>'to', 2)::int; END IF;
+  IF f IS NULL OR t IS NULL OR f > 1440 OR t > 1440 THEN RETURN false; END IF;
+  IF f = t THEN RETURN days IS NULL OR days @> to_jsonb(wd); END IF;
+  IF f < t THEN RETURN (days IS NULL OR days @> to_jsonb(wd)) AND minute >= f AND minute < t; END IF;
+  RETURN ((days IS NULL OR days @> to_jsonb(wd)) AND minute >= f)
+      OR ((days IS NULL OR days @> to_jsonb(CASE WHEN wd = 1 THEN 7 ELSE wd - 1 END)) AND minute < t);
+END $$;
