@@ -1,10 +1,10 @@
 /**
- * Intake (`POST /api/cases`): two round trips, neither holding a lock for long.
- *  1. one statement derives everything from the point (grid, districts, work grid, road, zones, duplicates,
- *     taxonomy, a stored idempotent response) in the analysis CRS and, for a valid new report, takes the serial;
- *  2. one statement inserts the case, its events and the idempotency record: all or nothing.
+ * Intake (`POST /api/cases`): two statements, neither holding a lock for long (SQL in intake-sql.ts).
+ *  1. derivation: everything from the point (grid, districts, work grid, road, zones, duplicates, taxonomy, a stored
+ *     idempotent response) in the analysis CRS and, for a valid new report, its daily serial;
+ *  2. insertion: the case, its events and its idempotency record, all or nothing.
  * Between them the pure rules (zone violation, zone-class time limit, deadline preview) run in TypeScript.
- * On a real server both are prepared once per connection (statements.ts).
+ * Reports arriving together share each statement (batcher.ts); on a real server both are prepared (statements.ts).
  */
 import crypto from 'node:crypto';
 import gcoord from 'gcoord';
@@ -16,6 +16,8 @@ import type { Actor } from '../domain/workflow.ts';
 import { zoneTimeLimit, zoneViolation, type ZoneAtPoint } from '../domain/zones.ts';
 import type { CaseConfig } from './config.ts';
 import { CaseProblem, invalid } from './http.ts';
+import { Batcher } from './batcher.ts';
+import { DERIVE_SQL, INSERT_SQL } from './intake-sql.ts';
 import { stmt } from './statements.ts';
 import { caseJson, caseSummary, type CaseRow, type DuplicateEntry, type ZoneEntry } from './view.ts';
 
@@ -39,7 +41,7 @@ export interface IntakeBody {
 
 export interface IntakeContext {
   pool: pg.Pool;
-  srid: number;
+  statements: IntakeStatements;
   standard: string;
   cfg: CaseConfig;
   cal: WorkCalendar;
@@ -58,68 +60,8 @@ export interface IntakeResult {
 /** A device clock may run ahead of ours; further ahead than this, reportedAt is refused. */
 const MAX_CLOCK_SKEW_MS = 60 * 60 * 1000;
 
-// COALESCE evaluates lazily: the tolerance search (which reprojects polygons) runs only for points on no polygon.
-const containingOrNear = (table: string, cond: string, expr = 't.code') => `COALESCE(
-    (SELECT ${expr} FROM ${table} t WHERE ${cond} AND ST_Intersects(t.geom, p.g) ORDER BY t.code LIMIT 1),
-    (SELECT ${expr} FROM ${table} t WHERE ${cond} AND t.geom && ST_Transform(ST_Expand(p.m, $4::float8), 4326)
-       AND ST_DWithin(ST_Transform(t.geom, $3::int), p.m, $4::float8)
-     ORDER BY ST_Distance(ST_Transform(t.geom, $3::int), p.m), t.code LIMIT 1))`;
-
-/**
- * Everything intake derives from the point, in one statement. Parameters: $1 lon, $2 lat, $3 analysis SRID,
- * $4 tolerance m, $5 snap m, $6 duplicate m, $7 kind, $8 minor, $9 taxonomy standard, $10 idempotency key,
- * $11 actor, $12 local day of the id, $13 component id.
- * - Index filters use boxes in EPSG:4326 made from metric squares; every distance is measured in the analysis CRS.
- * - Grid first: a grid code starts with its community, street and county codes, so the district polygons are only
- *   searched for points on no grid.
- * - Last, and only for a valid new report, the daily serial is taken: the counter row stays locked only from then to
- *   the end of this statement, whose commit does not wait for the WAL flush (synchronous_commit off). Safe: the
- *   case using the serial commits later and synchronously, which flushes this commit's WAL record too.
- */
-const DERIVE_SQL = `WITH p AS (
-  SELECT s.g, t.m,
-         ST_Transform(ST_Expand(t.m, $5::float8), 4326) AS env_snap,
-         ST_Transform(ST_Expand(t.m, $6::float8), 4326) AS env_dup
-  FROM (SELECT ST_SetSRID(ST_MakePoint($1::float8, $2::float8), 4326) AS g) s,
-       LATERAL (SELECT ST_Transform(s.g, $3::int) AS m) t
-), g AS (
-  SELECT p.*, ${containingOrNear('grids', 'true', 'ARRAY[t.code, t.work_grid_code]')} AS grid FROM p
-), c AS (
-  SELECT p.*, COALESCE(left(p.grid[1], 12), ${containingOrNear('districts', `t.level = 'community'`)}) AS community FROM g p
-), s AS (
-  SELECT p.*, COALESCE(left(p.community, 9), ${containingOrNear('districts', `t.level = 'street'`)}) AS street FROM c p
-), d AS MATERIALIZED (
-  SELECT p.street, p.community, p.grid[1] AS grid_code,
-    COALESCE(left(p.street, 6), ${containingOrNear('districts', `t.level = 'county'`)}) AS county,
-    COALESCE(p.grid[2], (SELECT w.code FROM work_grids w WHERE ST_Intersects(w.geom, p.g) ORDER BY w.code LIMIT 1)) AS work_grid_code,
-    (SELECT row_to_json(r) FROM (
-       SELECT r.id, r.class, round(ST_Distance(ST_Transform(r.geom, $3::int), p.m)::numeric, 1)::float8 AS distance
-       FROM roads r WHERE r.geom && p.env_snap AND ST_DWithin(ST_Transform(r.geom, $3::int), p.m, $5::float8)
-       ORDER BY 3, r.id LIMIT 1) r) AS road,
-    (SELECT COALESCE(jsonb_agg(jsonb_build_object('id', z.id, 'name', z.name, 'level', z.level, 'windows', z.windows,
-              'governedMinors', to_jsonb(z.governed_minors), 'timeLimitClass', z.time_limit_class) ORDER BY z.id), '[]')
-       FROM zones z WHERE ST_Intersects(z.geom, p.g)) AS zones,
-    (SELECT COALESCE(jsonb_agg(jsonb_build_object('id', x.id, 'distance', x.distance, 'status', x.status, 'reportedAt', x.reported_at)
-              ORDER BY x.distance, x.reported_at DESC, x.id), '[]')
-       FROM (SELECT c.id, c.status, c.reported_at, round(ST_Distance(ST_Transform(c.geom, $3::int), p.m)::numeric, 1)::float8 AS distance
-             FROM cases c
-             WHERE c.status NOT IN ('closed', 'voided') AND c.kind = $7 AND c.minor = $8
-               AND c.geom && p.env_dup AND ST_DWithin(ST_Transform(c.geom, $3::int), p.m, $6::float8)
-             ORDER BY 4, 3 DESC, 1 LIMIT 5) x) AS duplicates,
-    (SELECT row_to_json(t) FROM (SELECT major_code, time_limit_value::float8 AS value, time_limit_unit AS unit
-       FROM taxonomy WHERE standard = $9 AND kind = $7 AND level = 'minor' AND code = $8) t) AS tax,
-    (SELECT row_to_json(i) FROM (SELECT status, body::text AS body, request_hash FROM idempotency_keys WHERE key = $10 AND actor = $11) i) AS idem
-  FROM s p
-), serial AS (
-  INSERT INTO case_serials (district_code, day, last)
-  SELECT d.county, $12::date, 1 FROM d, (SELECT set_config('synchronous_commit', 'off', true)) async
-  WHERE d.county IS NOT NULL AND d.tax IS NOT NULL AND d.idem IS NULL AND ($13::text IS NULL OR left($13::text, 6) = d.county)
-  ON CONFLICT (district_code, day) DO UPDATE SET last = case_serials.last + 1
-  RETURNING last
-)
-SELECT d.*, (SELECT last FROM serial) AS serial FROM d`;
-
 interface Derived {
+  ord: number;
   county: string | null;
   street: string | null;
   community: string | null;
@@ -139,21 +81,55 @@ interface StoredResponse {
   request_hash: string;
 }
 
-const INSERT_SQL = `WITH c AS (
-  INSERT INTO cases (id, district_code, source, kind, major, minor, description, address, photos, reporter, component_id,
-    status, street_code, community_code, grid_code, work_grid_code, road_id, road_class, zones, zone_violation,
-    time_limit_value, time_limit_unit, time_limit_class, reported_at, created_at, updated_at, possible_duplicates, geom)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, 'reported', $12, $13, $14, $15, $16, $17, $18::jsonb, $19,
-    $20, $21, $22, $23, $24, $24, $25::jsonb, ST_SetSRID(ST_MakePoint($26::float8, $27::float8), 4326))
-  RETURNING id, district_code
-), i AS (
-  INSERT INTO idempotency_keys (key, actor, request_hash, status, body, case_id)
-  SELECT $28, $29, $30, 201, $31::json, c.id FROM c WHERE $28::text IS NOT NULL
-)
-INSERT INTO case_events (district_code, case_id, type, actor, payload)
-SELECT c.district_code, c.id, ev.v->>'type', $29, ev.v->'payload'
-FROM c, jsonb_array_elements($32::jsonb) WITH ORDINALITY AS ev(v, ord)
-ORDER BY ev.ord`;
+/** What one report sends to the derivation statement. */
+interface DeriveInput {
+  lon: number;
+  lat: number;
+  kind: string;
+  minor: string;
+  key: string | null;
+  actor: string;
+  day: string;
+  component: string | null;
+}
+
+/** What one report writes: its case row (as the INSERT reads it), its idempotency record, its events. */
+interface InsertInput {
+  row: CaseRow;
+  key: Record<string, unknown> | null;
+  events: Record<string, unknown>[];
+}
+
+/** The batched statements of one app (one database, one set of settings). */
+export interface IntakeStatements {
+  derive: Batcher<DeriveInput, Derived>;
+  insert: Batcher<InsertInput, null>;
+}
+
+/** `maxInFlight` per statement: together they may use the whole pool, one connection left for everything else. */
+export function intakeStatements(pool: pg.Pool, srid: () => Promise<number>, standard: string, cfg: CaseConfig): IntakeStatements {
+  const poolSize = (pool.options as { max?: number }).max ?? 10;
+  const opts = { maxInFlight: Math.max(1, Math.floor((poolSize - 1) / 2)), maxBatch: 200 };
+  return {
+    derive: new Batcher(async (items) => {
+      const params = [JSON.stringify(items), standard, await srid(), cfg.jurisdictionToleranceM, cfg.snapDistanceM, cfg.duplicateDistanceM];
+      try {
+        return (await pool.query<Derived>(stmt(pool, 'case-intake-derive', DERIVE_SQL, params))).rows;
+      } catch (err: any) {
+        if (err?.code === '23514' && err?.table === 'case_serials') throw new CaseProblem(503, 'serials_exhausted', `all ${MAX_DAILY_SERIAL} case numbers of the day are used`);
+        throw err;
+      }
+    }, opts),
+    insert: new Batcher(async (items) => {
+      await pool.query(stmt(pool, 'case-intake-insert', INSERT_SQL, [
+        JSON.stringify(items.map((i) => i.row)),
+        JSON.stringify(items.flatMap((i) => (i.key ? [i.key] : []))),
+        JSON.stringify(items.flatMap((i) => i.events)),
+      ]));
+      return items.map(() => null);
+    }, opts),
+  };
+}
 
 /** sha256 of the body with sorted keys: a retry re-encoding the same fields in another order is still the same request. */
 export function requestHash(body: object): string {
@@ -196,16 +172,9 @@ export async function intakeCase(ctx: IntakeContext, body: IntakeBody): Promise<
   const key = ctx.idempotencyKey;
   const day = caseDay(now, cal);
 
-  let d: Derived;
-  try {
-    d = (await pool.query<Derived>(stmt(pool, 'case-intake-derive', DERIVE_SQL, [
-      lon, lat, ctx.srid, cfg.jurisdictionToleranceM, cfg.snapDistanceM, cfg.duplicateDistanceM,
-      body.kind, body.minor, ctx.standard, key, actor.user, day, body.componentId ?? null,
-    ]))).rows[0];
-  } catch (err: any) {
-    if (err?.code === '23514' && err?.table === 'case_serials') throw new CaseProblem(503, 'serials_exhausted', `all ${MAX_DAILY_SERIAL} case numbers of ${day} are used`);
-    throw err;
-  }
+  const d = await ctx.statements.derive.submit({
+    lon, lat, kind: body.kind, minor: body.minor, key, actor: actor.user, day, component: body.componentId ?? null,
+  });
   if (d.idem) return replay(d.idem, hash);
   if (!d.tax) {
     const { rows } = await pool.query<{ kind: string }>(`SELECT kind FROM taxonomy WHERE standard = $1 AND level = 'minor' AND code = $2 ORDER BY kind`, [ctx.standard, body.minor]);
@@ -249,12 +218,11 @@ export async function intakeCase(ctx: IntakeContext, body: IntakeBody): Promise<
   }
 
   try {
-    await pool.query(stmt(pool, 'case-intake-insert', INSERT_SQL, [
-      row.id, row.district_code, row.source, row.kind, row.major, row.minor, row.description, row.address, JSON.stringify(row.photos),
-      row.reporter, row.component_id, row.street_code, row.community_code, row.grid_code, row.work_grid_code, row.road_id, row.road_class,
-      JSON.stringify(zones), row.zone_violation, row.time_limit_value, row.time_limit_unit, row.time_limit_class, reportedAt, now,
-      JSON.stringify(duplicates), lon, lat, key, actor.user, hash, key ? json : null, JSON.stringify(events),
-    ]));
+    await ctx.statements.insert.submit({
+      row, // serialised as JSON: Dates become ISO strings
+      key: key ? { key, actor: actor.user, request_hash: hash, status: 201, body: json, case_id: row.id } : null,
+      events: events.map((e) => ({ district_code: row.district_code, case_id: row.id, type: e.type, actor: actor.user, payload: e.payload })),
+    });
   } catch (err: any) {
     // The same key sent twice at once: the other request committed first; answer as it did.
     if (key && err?.code === '23505' && err?.constraint === 'idempotency_keys_pkey') {

@@ -13,7 +13,7 @@ import { activeStandard } from '../taxonomy/load.ts';
 import { applyCaseAction, type ActionBody } from './actions.ts';
 import { caseConfigOf, loadCalendar } from './config.ts';
 import { CaseProblem, invalid, schemaProblem, sendProblem } from './http.ts';
-import { CASE_SOURCES, intakeCase, type IntakeBody } from './intake.ts';
+import { CASE_SOURCES, intakeCase, intakeStatements, type IntakeBody } from './intake.ts';
 import { caseDetail, listCases, MAX_PAGE, type ListQuery } from './query.ts';
 import { preparedStatements } from './statements.ts';
 import { purgeIdempotencyKeys, sweepLights } from './sweeper.ts';
@@ -90,6 +90,7 @@ export async function caseRoutes(app: FastifyInstance) {
   const cal = loadCalendar(cfg.calendarFile);
   const standard = activeStandard();
   preparedStatements(app.db.pool, app.db.kind === 'postgis');
+  const statements = intakeStatements(app.db.pool, () => app.analysisSrid(), standard, cfg);
 
   /** Runs a handler, turning CaseProblem into its reply; schema errors of bodies become 422 naming the field. */
   const handle = <R extends FastifyRequest>(fn: (req: R, reply: FastifyReply) => Promise<unknown>) => async (req: R, reply: FastifyReply) => {
@@ -108,7 +109,7 @@ export async function caseRoutes(app: FastifyInstance) {
       throw invalid('Idempotency-Key', 'must be 1–200 visible ASCII characters');
     }
     const r = await intakeCase(
-      { pool: app.db.pool, srid: await app.analysisSrid(), standard, cfg, cal, actor: req.actor!, idempotencyKey: key ?? null, now: new Date() },
+      { pool: app.db.pool, statements, standard, cfg, cal, actor: req.actor!, idempotencyKey: key ?? null, now: new Date() },
       req.body,
     );
     if (r.replayed) reply.header('idempotent-replayed', 'true');

@@ -179,6 +179,39 @@ describe('case intake and queries', () => {
     expect(edge.body).toMatchObject({ communityCode: '450203001002', gridCode: '45020300100201' });
   });
 
+  it('refuses invalid JSON and oversize bodies with a 4xx, writing nothing', async () => {
+    const before = await counts(t.db.pool);
+    const post = (payload: string) => app.inject({ method: 'POST', url: '/api/cases', payload, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.collector}` } });
+    const bad = await post('{"source": "patrol", "kind": ');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/JSON/i);
+    expect((await post(JSON.stringify({ ...vendor(ALLEY), description: 'x'.repeat(6 * 1024 * 1024) }))).statusCode).toBe(413);
+    expect(await counts(t.db.pool)).toEqual(before);
+  });
+
+  it('handles a burst of concurrent reports (batched statements): gap-free serials, bad ones refused alone', async () => {
+    const before = await counts(t.db.pool);
+    const burst = Array.from({ length: 60 }, (_, i) => {
+      if (i % 15 === 7) return api.report(vendor({ lon: 109.6, lat: 24.27 })); // outside: 422
+      if (i % 20 === 3) return api.report(vendor(ALLEY, { minor: '0508' }), TOKENS.collector, { 'idempotency-key': 'burst' });
+      return api.report(vendor({ lon: 109.451 + i * 0.0007, lat: 24.297 }, { minor: '0509' }));
+    });
+    const results = await Promise.all(burst);
+    const created = results.filter((r) => r.status === 201);
+    expect(results.filter((r) => r.status === 422).every((r) => r.body.field === 'lon/lat')).toBe(true);
+    expect(results.filter((r) => r.status === 422)).toHaveLength(4);
+    expect(results.filter((r) => r.status !== 201 && r.status !== 422)).toEqual([]);
+    const keyed = results.filter((_, i) => i % 20 === 3 && i % 15 !== 7);
+    expect(new Set(keyed.map((r) => r.raw)).size).toBe(1); // one case for the key, the same answer to all three
+    const ids = new Set(created.map((r) => r.body.id));
+    expect(ids.size).toBe(60 - 4 - 2);
+    const after = await counts(t.db.pool);
+    expect(after.cases - before.cases).toBe(ids.size);
+    // serials: one per case, plus at most one per losing duplicate of the key (taken before the key conflict showed)
+    expect(after.serials - before.serials).toBeGreaterThanOrEqual(ids.size);
+    expect(after.serials - before.serials).toBeLessThanOrEqual(ids.size + 2);
+  });
+
   it('accepts GCJ-02 coordinates, converting them to WGS84', async () => {
     const r = await api.report({ ...vendor(ALLEY), minor: '0507', crs: 'gcj02' });
     expect(r.status).toBe(201);
