@@ -60,6 +60,7 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   await app.register(ogcRoutes);
   await app.register(caseRoutes);
   await app.register(liveRoutes);
+  await app.register((await import('./analysis/repeat-zone-routes.ts')).repeatAndZoneAnalysisRoutes);
   await app.register((await import('./analysis/hotspots/routes.ts')).hotspotRoutes);
   return app;
 }

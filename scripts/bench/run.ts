@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<Figure[]> }>> =
   gistar: () => import('./gistar.ts'),
   grids: () => import('./grids.ts'),
   live: () => import('./live.ts'),
+  repeats: () => import('./repeats.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

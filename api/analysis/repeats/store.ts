@@ -1,0 +1,319 @@
+// Stored repeat groups: assignment at intake (one case, inside the intake transaction) and rebuilds with the batch
+// engine (a partition after an out-of-order or voided case, or a whole period after an import or a config change).
+import type pg from 'pg';
+import {
+  groupRepeats, isExcluded, nearestAnchor, periodOf, thresholdOf,
+  type CaseKind, type RepeatGrouping, type RepeatsConfig, type RoadClass,
+} from '../../domain/repeats.ts';
+import { repeatsConfigOf, type RepeatsHost } from './config.ts';
+import { fetchCases, MM, scopeSql, snapRoadClasses, type CaseScope, type FetchedCases } from './fetch.ts';
+import { ANALYSIS_SETTINGS_SQL, inTransaction, tuneForAnalysis, type Client } from '../tx.ts';
+
+/** What the repeat functions need: the analysis CRS and the rules in force. */
+export interface RepeatsContext {
+  srid: number;
+  repeats: RepeatsConfig;
+}
+
+export async function repeatsContext(app: RepeatsHost): Promise<RepeatsContext> {
+  return { srid: await app.analysisSrid(), repeats: repeatsConfigOf(app) };
+}
+
+/** What intake knows of the case it has just inserted. */
+export interface IntakeCase {
+  districtCode: string;
+  id: string;
+  kind: CaseKind;
+  minor: string;
+  reportedAt: Date;
+}
+
+/** The case JSON's `repeatGroup`. */
+export interface RepeatGroupRef {
+  id: string;
+  size: number;
+  threshold: number;
+  reached: boolean;
+}
+
+/** SQL of a case's `repeatGroup` JSON (null when it has no group), for case queries: `${repeatGroupSql('c')} AS "repeatGroup"`. */
+export function repeatGroupSql(alias = 'c'): string {
+  return `(SELECT json_build_object('id', g.id, 'size', g.size, 'threshold', g.threshold, 'reached', g.size >= g.threshold)
+             FROM repeat_groups g WHERE g.district_code = ${alias}.district_code AND g.id = ${alias}.repeat_group_id)`;
+}
+
+// Advisory locks (transaction-scoped): intake holds its period shared and its partition exclusive, so concurrent
+// intakes of one partition queue and see each other's groups; a period rebuild holds the period exclusive.
+// Keys are 64-bit hashes of prefixed text.
+const periodLockKey = (period: string) => `repeats|${period}`;
+const partitionLockKey = (d: string, kind: string, minor: string, period: string) => `repeats|${d}|${kind}|${minor}|${period}`;
+
+/** The nearest road's class within `$snap` metres of case `c` (NULL: none), for one row at intake. */
+const SNAP_SQL = `(SELECT r.class FROM roads r
+    WHERE ST_DWithin(r.geom_3857, c.geom_3857, $SNAP::float8 / cos(radians(ST_Y(c.geom))) * 1.01 + 0.01)
+      AND ST_DWithin(ST_Transform(r.geom, $SRID::int), m.p, $SNAP::float8)
+    ORDER BY ST_Distance(ST_Transform(r.geom, $SRID::int), m.p), r.id LIMIT 1)`;
+
+interface IntakeRow {
+  /** millimetres in the analysis CRS, µs: integers, as the batch reads them */
+  x: number;
+  y: number;
+  t: number;
+  status: string;
+  road_class: RoadClass | null;
+  key_area: boolean;
+  repeat_group_id: string | null;
+  anchors: { id: string; t: number; x: number; y: number }[];
+  out_of_order: boolean;
+}
+
+/**
+ * Assigns a just-inserted case to its repeat group, in the caller's transaction: joins the nearest anchor within R
+ * of the same county, kind, minor and period, or starts a group. When the group reaches its threshold, every member
+ * is marked a repeat (cases.is_repeat) and one `repeat.detected` case_events row is appended. A case older than the
+ * newest of its partition (device-stamped time, late import) makes the partition be recomputed in batch, so the
+ * stored groups always equal the batch computation. Returns null for excluded categories and voided cases.
+ */
+export async function assignRepeatGroup(db: pg.Pool | Client, ctx: RepeatsContext, c: IntakeCase): Promise<RepeatGroupRef | null> {
+  if (isExcluded(ctx.repeats, c.kind, c.minor)) return null;
+  return inTransaction(db, (client) => assign(client, ctx, c));
+}
+
+// Intake statements are named (prepared once per connection): planning these PostGIS queries costs more than running them.
+
+const INTAKE_READ_SQL = `SELECT round(ST_X(m.p) * ${MM})::bigint AS x, round(ST_Y(m.p) * ${MM})::bigint AS y,
+          (extract(epoch FROM c.reported_at) * 1000000)::bigint AS t, c.status,
+          COALESCE(c.road_class, ${SNAP_SQL.replaceAll('$SNAP', '$5').replaceAll('$SRID', '$4')}, 'alley') AS road_class,
+          c.zones @> '[{"level":"key"}]'::jsonb AS key_area, c.repeat_group_id,
+          (SELECT coalesce(json_agg(json_build_object('id', g.id, 't', (extract(epoch FROM g.anchor_at) * 1000000)::bigint,
+                                                      'x', round(ST_X(g.anchor_m) * ${MM})::bigint, 'y', round(ST_Y(g.anchor_m) * ${MM})::bigint)), '[]'::json)
+             FROM repeat_groups g
+            WHERE ST_DWithin(g.anchor_m, m.p, $6::float8)
+              AND g.district_code = c.district_code AND g.kind = c.kind AND g.minor = c.minor AND g.period_start = $3) AS anchors,
+          EXISTS (SELECT 1 FROM repeat_groups g
+                   WHERE g.last_at >= $7 AND (g.last_at > c.reported_at OR (g.last_at = c.reported_at AND g.last_id COLLATE "C" > c.id COLLATE "C"))
+                     AND g.district_code = c.district_code AND g.kind = c.kind AND g.minor = c.minor AND g.period_start = $3) AS out_of_order
+     FROM cases c CROSS JOIN LATERAL (SELECT ST_Transform(c.geom, $4::int) AS p) m
+    WHERE c.district_code = $1 AND c.id = $2`;
+
+async function assign(client: Client, { srid, repeats: cfg }: RepeatsContext, c: IntakeCase): Promise<RepeatGroupRef | null> {
+  const per = periodOf(c.reportedAt.getTime(), cfg.period, cfg.utcOffsetMinutes);
+  await client.query({
+    name: 'repeats-intake-lock',
+    // custom plans only: after five executions PostgreSQL may settle on a generic plan, which cannot see that
+    // the last_at range of the out-of-order check is empty and scans every group instead
+    text: `SELECT ${ANALYSIS_SETTINGS_SQL}, set_config('plan_cache_mode', 'force_custom_plan', true),
+                  pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))`,
+    values: [periodLockKey(per.key), partitionLockKey(c.districtCode, c.kind, c.minor, per.key)],
+  });
+  const { rows } = await client.query<IntakeRow>({
+    name: 'repeats-intake-read',
+    text: INTAKE_READ_SQL,
+    // $6: R plus the millimetre rounding of both points: the JavaScript comparison in nearestAnchor decides, as in batch
+    // $7: the case's time as a constant (1 ms early for sub-millisecond stored times), so the planner sees that the
+    // last_at range is empty and reads the index instead of scanning every group
+    values: [c.districtCode, c.id, new Date(per.start), srid, cfg.roadSnapM, cfg.radiusM + 0.002, new Date(c.reportedAt.getTime() - 1)],
+  });
+  const row = rows[0];
+  if (!row) throw new Error(`assignRepeatGroup: case ${c.districtCode}/${c.id} is not in the cases table`);
+  if (row.status === 'voided') return null;
+  if (row.repeat_group_id) return groupOfCase(client, c.districtCode, c.id);
+  if (row.out_of_order) {
+    await rebuild(client, srid, cfg, { from: per.start, to: per.end, districtCode: c.districtCode, kind: c.kind, minor: c.minor }, { emitEvents: true });
+    return groupOfCase(client, c.districtCode, c.id);
+  }
+  const anchor = nearestAnchor(row.anchors.map((a) => ({ ...a, x: a.x / MM, y: a.y / MM })), row.x / MM, row.y / MM, cfg.radiusM);
+  if (!anchor) {
+    const threshold = thresholdOf(cfg.thresholds, row.road_class, row.key_area);
+    await client.query({
+      name: 'repeats-intake-create',
+      text: `WITH g AS (
+         INSERT INTO repeat_groups (district_code, id, kind, minor, period, period_start, period_end, anchor_at, anchor_geom, anchor_m,
+                                    road_class, key_area, threshold, size, last_at, last_id)
+         SELECT c.district_code, c.id, c.kind, c.minor, $3, $4, $5, c.reported_at, c.geom, ST_Transform(c.geom, $6::int), $7, $8, $9, 1, c.reported_at, c.id
+           FROM cases c WHERE c.district_code = $1 AND c.id = $2
+         RETURNING id)
+       UPDATE cases SET repeat_group_id = $2 WHERE district_code = $1 AND id = $2`,
+      values: [c.districtCode, c.id, per.key, new Date(per.start), new Date(per.end), srid, row.road_class, row.key_area, threshold],
+    });
+    return { id: c.id, size: 1, threshold, reached: false };
+  }
+  const { rows: joined } = await client.query<{ size: number; threshold: number }>({
+    name: 'repeats-intake-join',
+    text: `WITH g AS (
+       UPDATE repeat_groups
+          SET size = size + 1, last_at = c.reported_at, last_id = c.id, updated_at = now(),
+              reached_at = CASE WHEN reached_at IS NULL AND size + 1 >= threshold THEN c.reported_at ELSE reached_at END
+         FROM cases c
+        WHERE c.district_code = $1 AND c.id = $2 AND repeat_groups.district_code = $1 AND repeat_groups.id = $3
+        RETURNING repeat_groups.*, c.department_id AS case_department, (repeat_groups.size = repeat_groups.threshold) AS reached_now),
+     me AS (
+       UPDATE cases SET repeat_group_id = $3, is_repeat = (SELECT size >= threshold FROM g)
+        WHERE district_code = $1 AND id = $2 RETURNING id),
+     others AS (
+       UPDATE cases SET is_repeat = true
+        WHERE district_code = $1 AND repeat_group_id = $3 AND NOT is_repeat AND (SELECT reached_now FROM g)
+        RETURNING id),
+     ev AS (
+       INSERT INTO case_events (district_code, case_id, type, department_id, payload)
+       SELECT $1, $2, 'repeat.detected', g.case_department,
+              json_build_object('groupId', g.id, 'kind', g.kind, 'minor', g.minor, 'period', g.period, 'roadClass', g.road_class,
+                                'keyArea', g.key_area, 'threshold', g.threshold, 'size', g.size,
+                                'anchor', json_build_array(ST_X(g.anchor_geom), ST_Y(g.anchor_geom)),
+                                'members', (SELECT jsonb_agg(m.id ORDER BY m.reported_at, m.id) FROM cases m
+                                             WHERE m.district_code = $1 AND m.repeat_group_id = $3) || to_jsonb($2::text))
+         FROM g WHERE g.reached_now
+       RETURNING id)
+     SELECT size, threshold FROM g`,
+    values: [c.districtCode, c.id, anchor.id],
+  });
+  const g = joined[0];
+  return { id: anchor.id, size: g.size, threshold: g.threshold, reached: g.size >= g.threshold };
+}
+
+/** The stored group of a case, or null. */
+export async function groupOfCase(client: Client, districtCode: string, id: string): Promise<RepeatGroupRef | null> {
+  const { rows } = await client.query<{ g: RepeatGroupRef | null }>(`SELECT ${repeatGroupSql('c')} AS g FROM cases c WHERE c.district_code = $1 AND c.id = $2`, [districtCode, id]);
+  return rows[0]?.g ?? null;
+}
+
+/**
+ * Recomputes the partition of one case (county, kind, minor, period) with the batch engine. Call it in the
+ * transaction that voids a case, or changes its category, place or time, so stored groups stay exact.
+ */
+export function recomputeCasePartition(db: pg.Pool | Client, { srid, repeats: cfg }: RepeatsContext, c: IntakeCase): Promise<RebuildReport> {
+  const per = periodOf(c.reportedAt.getTime(), cfg.period, cfg.utcOffsetMinutes);
+  return inTransaction(db, async (client) => {
+    await client.query(`SELECT ${ANALYSIS_SETTINGS_SQL}, pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))`, [
+      periodLockKey(per.key), partitionLockKey(c.districtCode, c.kind, c.minor, per.key),
+    ]);
+    return rebuild(client, srid, cfg, { from: per.start, to: per.end, districtCode: c.districtCode, kind: c.kind, minor: c.minor }, { emitEvents: true });
+  });
+}
+
+/**
+ * Rebuilds the stored groups of one whole period (the period containing `at`, e.g. after a bulk import or a change
+ * of geodata/repeats.json), optionally for one county. No events: this restates history, it does not detect.
+ */
+export function recomputePeriod(db: pg.Pool | Client, { srid, repeats: cfg }: RepeatsContext, at: Date, opts: { districtCode?: string } = {}): Promise<RebuildReport & { period: string }> {
+  const per = periodOf(at.getTime(), cfg.period, cfg.utcOffsetMinutes);
+  return inTransaction(db, async (client) => {
+    await client.query(`SELECT ${ANALYSIS_SETTINGS_SQL}, pg_advisory_xact_lock(hashtextextended($1, 0))`, [periodLockKey(per.key)]);
+    const report = await rebuild(client, srid, cfg, { from: per.start, to: per.end, districtCode: opts.districtCode }, { emitEvents: false });
+    await client.query('ANALYZE repeat_groups'); // a bulk change: fresh statistics keep intake on the spatial index
+    return { period: per.key, ...report };
+  });
+}
+
+export interface RebuildReport {
+  cases: number;
+  groups: number;
+  reachedGroups: number;
+  repeatCases: number;
+  events: number;
+}
+
+/** Groups of a scope by the batch engine, anchors' missing road classes snapped like intake does. */
+export async function computeGroups(db: Client, srid: number, cfg: RepeatsConfig, scope: CaseScope, opts: { snapAll?: boolean; area?: 'street' | 'community' } = {}): Promise<FetchedCases & { grouping: RepeatGrouping }> {
+  await tuneForAnalysis(db); // callers are in a transaction (inTransaction)
+  const fetched = await fetchCases(db, srid, scope, cfg, { area: opts.area });
+  const { cols } = fetched;
+  const grouping = groupRepeats(cols, cfg);
+  const need: number[] = [];
+  for (let g = 0; g < grouping.count; g++) if (opts.snapAll || cols.roadClass[grouping.anchor[g]] === null) need.push(g);
+  if (need.length) {
+    const ref = (g: number) => ({ districtCode: cols.districtCode[grouping.anchor[g]], id: cols.id[grouping.anchor[g]] });
+    const classes = await snapRoadClasses(db, srid, cfg.roadSnapM, need.map(ref));
+    for (const g of need) {
+      const a = ref(g);
+      grouping.replace(g, classes.get(`${a.districtCode}|${a.id}`) ?? 'alley', cols.keyArea[grouping.anchor[g]] === 1, cfg.thresholds);
+    }
+  }
+  return { ...fetched, grouping };
+}
+
+/** Replaces the stored groups of a scope (whole periods) by the batch computation. */
+async function rebuild(client: Client, srid: number, cfg: RepeatsConfig, scope: CaseScope, opts: { emitEvents: boolean }): Promise<RebuildReport> {
+  const { cols, departments, grouping: G } = await computeGroups(client, srid, cfg, scope);
+  // the stored groups this rebuild replaces
+  const gp: unknown[] = [new Date(scope.from), new Date(scope.to)];
+  let target: string;
+  if (scope.kind && scope.minor && scope.districtCode) {
+    // one partition: the groups anchored at or holding its cases, found through the cases (minor, reported_at) index
+    gp.push(scope.districtCode, scope.kind, scope.minor);
+    target = `(district_code, id) IN (
+      SELECT c.district_code, x.g FROM cases c CROSS JOIN LATERAL (VALUES (c.id), (c.repeat_group_id)) x(g)
+       WHERE c.reported_at >= $1 AND c.reported_at < $2 AND c.district_code = $3 AND c.kind = $4 AND c.minor = $5 AND x.g IS NOT NULL)`;
+  } else {
+    const w = ['period_start < $2', 'period_end > $1'];
+    if (scope.districtCode) w.push(`district_code = $${gp.push(scope.districtCode)}`);
+    if (scope.kind) w.push(`kind = $${gp.push(scope.kind)}`);
+    if (scope.minor) w.push(`minor = $${gp.push(scope.minor)}`);
+    target = w.join(' AND ');
+  }
+  const before = opts.emitEvents
+    ? new Set((await client.query<{ k: string }>(`SELECT district_code || '|' || id AS k FROM repeat_groups WHERE ${target} AND reached_at IS NOT NULL`, gp)).rows.map((r) => r.k))
+    : new Set<string>();
+  await client.query(`DELETE FROM repeat_groups WHERE ${target}`, gp);
+
+  const col = <T>(f: (g: number) => T) => Array.from({ length: G.count }, (_, g) => f(g));
+  const anchorOf = (g: number) => ({ districtCode: cols.districtCode[G.anchor[g]], id: cols.id[G.anchor[g]], kind: cols.kind[G.anchor[g]], minor: cols.minor[G.anchor[g]] });
+  const periodOfGroup = (g: number) => G.periods[G.periodIndex[g]];
+  await client.query(
+    `INSERT INTO repeat_groups (district_code, id, kind, minor, period, period_start, period_end, anchor_at, anchor_geom, anchor_m,
+                                road_class, key_area, threshold, size, reached_at, last_at, last_id)
+     SELECT u.d, u.id, u.kind, u.minor, u.period, u.ps, u.pe, a.reported_at, a.geom, ST_Transform(a.geom, $1::int),
+            u.road, u.key, u.threshold, u.size, r.reported_at, l.reported_at, u.last
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+                   $9::text[], $10::bool[], $11::int[], $12::int[], $13::text[], $14::text[])
+            AS u(d, id, kind, minor, period, ps, pe, road, key, threshold, size, reached, last)
+       JOIN cases a ON a.district_code = u.d AND a.id = u.id
+       JOIN cases l ON l.district_code = u.d AND l.id = u.last
+       LEFT JOIN cases r ON r.district_code = u.d AND r.id = u.reached`,
+    [
+      srid, col((g) => anchorOf(g).districtCode), col((g) => anchorOf(g).id), col((g) => anchorOf(g).kind), col((g) => anchorOf(g).minor),
+      col((g) => periodOfGroup(g).key), col((g) => new Date(periodOfGroup(g).start)), col((g) => new Date(periodOfGroup(g).end)),
+      col((g) => G.roadClass(g)), col((g) => G.key[g] === 1), col((g) => G.threshold[g]), col((g) => G.size[g]),
+      col((g) => (G.reachedBy[g] >= 0 ? cols.id[G.reachedBy[g]] : null)), col((g) => cols.id[G.last[g]]),
+    ],
+  );
+  // cases that take part: set group and flag where they changed
+  await client.query(
+    `UPDATE cases c SET repeat_group_id = u.g, is_repeat = u.rep
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS u(d, id, g, rep)
+      WHERE c.district_code = u.d AND c.id = u.id AND (c.repeat_group_id IS DISTINCT FROM u.g OR c.is_repeat IS DISTINCT FROM u.rep)`,
+    [cols.districtCode, cols.id, Array.from(G.groupOf, (g) => cols.id[G.anchor[g]]), Array.from(G.groupOf, (g) => G.reached(g))],
+  );
+  // cases in the period that do not take part (voided, excluded): no group
+  const rp: unknown[] = [];
+  const inScope = scopeSql(scope, cfg, rp);
+  const time = `c.reported_at >= $${rp.push(new Date(scope.from))} AND c.reported_at < $${rp.push(new Date(scope.to))}`;
+  const part = [scope.districtCode && `c.district_code = $${rp.push(scope.districtCode)}`, scope.kind && `c.kind = $${rp.push(scope.kind)}`, scope.minor && `c.minor = $${rp.push(scope.minor)}`].filter(Boolean);
+  await client.query(`UPDATE cases c SET repeat_group_id = NULL, is_repeat = false WHERE ${[time, ...part].join(' AND ')} AND (c.repeat_group_id IS NOT NULL OR c.is_repeat) AND NOT (${inScope})`, rp);
+
+  let events = 0;
+  if (opts.emitEvents) {
+    for (let g = 0; g < G.count; g++) {
+      if (!G.reached(g) || before.has(`${anchorOf(g).districtCode}|${anchorOf(g).id}`)) continue;
+      const reacher = G.reachedBy[g];
+      await client.query(
+        `INSERT INTO case_events (district_code, case_id, type, department_id, payload)
+         SELECT g.district_code, $3, 'repeat.detected', $4,
+                json_build_object('groupId', g.id, 'kind', g.kind, 'minor', g.minor, 'period', g.period, 'roadClass', g.road_class,
+                                  'keyArea', g.key_area, 'threshold', g.threshold, 'size', g.size,
+                                  'anchor', json_build_array(ST_X(g.anchor_geom), ST_Y(g.anchor_geom)), 'members', $5::jsonb)
+           FROM repeat_groups g WHERE g.district_code = $1 AND g.id = $2`,
+        [anchorOf(g).districtCode, anchorOf(g).id, cols.id[reacher], departments[reacher], JSON.stringify(G.members(g).map((i) => cols.id[i]))],
+      );
+      events++;
+    }
+  }
+  let reachedGroups = 0;
+  let repeatCases = 0;
+  for (let g = 0; g < G.count; g++) {
+    if (!G.reached(g)) continue;
+    reachedGroups++;
+    repeatCases += G.size[g];
+  }
+  return { cases: cols.length, groups: G.count, reachedGroups, repeatCases, events };
+}
