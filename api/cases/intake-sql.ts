@@ -1,3 +1,6 @@
+/** Largest batch of reports (batcher.ts). */
+export const MAX_BATCH = 200;
+
 /**
  * The two statements of intake, each over a batch of reports (one or many: see batcher.ts).
  * Index filters use boxes in EPSG:4326 made from metric squares; every distance is measured in the analysis CRS.
@@ -14,6 +17,7 @@ const containingOrNear = (table: string, cond: string, expr = 't.code') => `COAL
  * Everything intake derives from each report's point, and its serial. Parameters: $1 reports (JSON array of
  * {lon, lat, kind, minor, key, actor, day, component}), $2 taxonomy standard, $3 analysis SRID, $4 tolerance m,
  * $5 snap m, $6 duplicate m. One row per report, in order.
+ * - Each step is MATERIALIZED: inlined, every later reference would re-run the lookups of the steps before it.
  * - Grid first: a grid code starts with its community, street and county codes, so the district polygons are only
  *   searched for points on no grid.
  * - Serials are taken last, once per (county, day) for the whole batch and only for valid new reports: the counter
@@ -21,7 +25,7 @@ const containingOrNear = (table: string, cond: string, expr = 't.code') => `COAL
  *   (synchronous_commit off). Safe: the cases using the serials commit later and synchronously, which flushes this
  *   commit's WAL record too.
  */
-export const DERIVE_SQL = `WITH p AS (
+export const DERIVE_SQL = `WITH p AS MATERIALIZED (
   SELECT i.*, s.g, t.m,
          ST_Transform(ST_Expand(t.m, $5::float8), 4326) AS env_snap,
          ST_Transform(ST_Expand(t.m, $6::float8), 4326) AS env_dup
@@ -30,11 +34,15 @@ export const DERIVE_SQL = `WITH p AS (
                   AS r(lon float8, lat float8, kind text, minor text, key text, actor text, day date, component text)) i,
        LATERAL (SELECT ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326) AS g) s,
        LATERAL (SELECT ST_Transform(s.g, $3::int) AS m) t
-), g AS (
+  -- Always true; it tells the planner a batch is a row or two (a range on a column without statistics), not the
+  -- 100 rows it assumes for a JSON array: at 100 the PostGIS costs pass jit_above_cost, and compiling this
+  -- statement with JIT takes PostgreSQL 15 longer than running it a hundred times.
+  WHERE x.ord BETWEEN 1 AND ${MAX_BATCH}
+), g AS MATERIALIZED (
   SELECT p.*, ${containingOrNear('grids', 'true', 'ARRAY[t.code, t.work_grid_code]')} AS grid FROM p
-), c AS (
+), c AS MATERIALIZED (
   SELECT p.*, COALESCE(left(p.grid[1], 12), ${containingOrNear('districts', `t.level = 'community'`)}) AS community FROM g p
-), s AS (
+), s AS MATERIALIZED (
   SELECT p.*, COALESCE(left(p.community, 9), ${containingOrNear('districts', `t.level = 'street'`)}) AS street FROM c p
 ), d AS MATERIALIZED (
   SELECT p.ord, p.day, p.component, p.street, p.community, p.grid[1] AS grid_code,

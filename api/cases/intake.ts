@@ -17,7 +17,7 @@ import { zoneTimeLimit, zoneViolation, type ZoneAtPoint } from '../domain/zones.
 import type { CaseConfig } from './config.ts';
 import { CaseProblem, invalid } from './http.ts';
 import { Batcher } from './batcher.ts';
-import { DERIVE_SQL, INSERT_SQL } from './intake-sql.ts';
+import { DERIVE_SQL, INSERT_SQL, MAX_BATCH } from './intake-sql.ts';
 import { stmt } from './statements.ts';
 import { caseJson, caseSummary, type CaseRow, type DuplicateEntry, type ZoneEntry } from './view.ts';
 
@@ -109,7 +109,7 @@ export interface IntakeStatements {
 /** `maxInFlight` per statement: together they may use the whole pool, one connection left for everything else. */
 export function intakeStatements(pool: pg.Pool, srid: () => Promise<number>, standard: string, cfg: CaseConfig): IntakeStatements {
   const poolSize = (pool.options as { max?: number }).max ?? 10;
-  const opts = { maxInFlight: Math.max(1, Math.floor((poolSize - 1) / 2)), maxBatch: 200 };
+  const opts = { maxInFlight: Math.max(1, Math.floor((poolSize - 1) / 2)), maxBatch: MAX_BATCH };
   return {
     derive: new Batcher(async (items) => {
       const params = [JSON.stringify(items), standard, await srid(), cfg.jurisdictionToleranceM, cfg.snapDistanceM, cfg.duplicateDistanceM];
