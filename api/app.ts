@@ -62,5 +62,7 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   await app.register(liveRoutes);
   await app.register((await import('./analysis/repeat-zone-routes.ts')).repeatAndZoneAnalysisRoutes);
   await app.register((await import('./analysis/hotspots/routes.ts')).hotspotRoutes);
+  await app.register((await import('./stats/routes.ts')).statsRoutes);
+  await app.register((await import('./cases-feed/routes.ts')).casesFeedRoutes);
   return app;
 }

@@ -3,6 +3,8 @@
  * relative and nothing ever leaves the server the page came from.
  */
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
+import { session, type Me } from './session.svelte.ts';
+import type { CaseDetail, StatsWall } from './types.ts';
 
 export type LayerName = 'districts' | 'grids' | 'work-grids' | 'roads' | 'zones' | 'components' | 'cases';
 export type BBox = [minLon: number, minLat: number, maxLon: number, maxLat: number];
@@ -65,14 +67,29 @@ export class ApiError extends Error {
   }
 }
 
+async function failure(res: Response): Promise<ApiError> {
+  const body = await res.json().catch(() => ({}) as Record<string, string>);
+  if (res.status === 401) session.rejected = true;
+  return new ApiError(res.status, body.error ?? 'http_error', body.message ?? `${res.status} ${res.statusText}`);
+}
+
 async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(path, { signal, headers: { accept: 'application/json' } });
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({}) as Record<string, string>);
-    throw new ApiError(res.status, body.error ?? 'http_error', body.message ?? `${res.status} ${res.statusText}`);
-  }
+  if (!res.ok) throw await failure(res);
   return res.json() as Promise<T>;
 }
+
+/** A request with the session's token. */
+async function authed(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${session.token}`);
+  if (!headers.has('accept')) headers.set('accept', 'application/json');
+  const res = await fetch(path, { ...init, headers });
+  if (!res.ok) throw await failure(res);
+  return res;
+}
+
+const authedJSON = async <T>(path: string, init?: RequestInit): Promise<T> => (await authed(path, init)).json() as Promise<T>;
 
 const bboxParam = (b: BBox) => b.map((v) => v.toFixed(7)).join(',');
 
@@ -89,6 +106,23 @@ export const api = {
     if (opts.limit) q.set('limit', String(opts.limit));
     return getJSON<LayerPage<L>>(`/api/layers/${layer}${q.size ? `?${q}` : ''}`, opts.signal);
   },
+
+  me: (signal?: AbortSignal) => authedJSON<Me>('/api/me', { signal }),
+
+  /** KPIs and breakdowns of the wall in one answer (api/stats/queries.ts defines every figure). */
+  statsWall: (signal?: AbortSignal) => authedJSON<StatsWall>('/api/stats/wall', { signal }),
+
+  /** The compact binary case feed (api/cases-feed/format.ts). */
+  casesFeed: async (signal?: AbortSignal) => (await authed('/api/cases-feed', { signal, headers: { accept: 'application/octet-stream' } })).arrayBuffer(),
+
+  caseDetail: (id: string, signal?: AbortSignal) => authedJSON<CaseDetail>(`/api/cases/${encodeURIComponent(id)}`, { signal }),
+
+  caseAction: (id: string, body: Record<string, unknown>) =>
+    authedJSON<CaseDetail>(`/api/cases/${encodeURIComponent(id)}/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
 
   /** The full feature (all properties, unclipped geometry) with this key, looked up around a point. */
   feature: async <L extends LayerName>(layer: L, key: string, at: [number, number], signal?: AbortSignal) => {

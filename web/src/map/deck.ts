@@ -15,18 +15,40 @@ import type { Map as MapLibreMap } from 'maplibre-gl';
 export interface DeckOverlay {
   /** Replaces the layers of one owner; an empty list removes them. */
   set(owner: string, layers: Layer[]): void;
+  /** Index of the top object of these layers near a canvas pixel (what a click hit), or null. */
+  pick(x: number, y: number, layerIds: string[], radius?: number): { layerId: string; index: number } | null;
+  /** Ids of the layers set now. */
+  ids(): string[];
+  /** For tests and benchmarks (window.__citylens with ?debug). */
+  overlay: MapboxOverlay;
   destroy(): void;
 }
 
-export function attachDeck(map: MapLibreMap): DeckOverlay {
-  const overlay = new MapboxOverlay({ interleaved: false, layers: [] });
+/** `pixelRatio`: drawing-buffer pixels per CSS pixel, as the map's (a map scaled up by CSS stays sharp). */
+export function attachDeck(map: MapLibreMap, pixelRatio = window.devicePixelRatio): DeckOverlay {
+  const canvas = map.getCanvas();
+  const overlay = new MapboxOverlay({
+    interleaved: false,
+    layers: [],
+    useDevicePixels: pixelRatio,
+    // deck's own canvas takes no pointer events (the map's does): show the hand on the map's canvas.
+    onHover: (info) => {
+      canvas.style.cursor = info.picked ? 'pointer' : '';
+    },
+  });
   map.addControl(overlay);
   const byOwner = new Map<string, Layer[]>();
   return {
+    overlay,
+    ids: () => [...byOwner.values()].flat().map((l) => l.id),
     set(owner, layers) {
       if (layers.length) byOwner.set(owner, layers);
       else byOwner.delete(owner);
       overlay.setProps({ layers: [...byOwner.values()].flat() });
+    },
+    pick(x, y, layerIds, radius = 4) {
+      const info = overlay.pickObject({ x, y, radius, layerIds });
+      return info && info.layer ? { layerId: info.layer.id, index: info.index } : null;
     },
     destroy() {
       map.removeControl(overlay);

@@ -1,8 +1,10 @@
 /**
- * The one place map state lives: view, visible layer groups, filters and selection. Views and panels are thin
- * over it; MapView applies it to MapLibre (style global-state) and writes the view back.
+ * The one place map state lives: view, visible layer groups, filters (basemap classes and cases) and selection
+ * (a basemap feature or a case). Views and panels are thin over it; MapView applies it to MapLibre (style
+ * global-state) and deck.gl and writes the view back.
  */
 import type { Geometry } from 'geojson';
+import { defaultFilters, type CaseFilters } from './cases/filter.ts';
 import {
   COMPONENT_STATUSES,
   LAYER_GROUPS,
@@ -17,6 +19,8 @@ export interface MapViewState {
   zoom: number;
   bearing: number;
   pitch: number;
+  /** [west, south, east, north] of what is on screen. */
+  bounds?: [number, number, number, number];
 }
 
 export interface MapFilters {
@@ -42,6 +46,15 @@ export interface Selection {
   features: PickedFeature[];
 }
 
+/** A camera move asked for by a view (the tour, a click in the case list); `seq` makes each one new. */
+export interface Flight {
+  seq: number;
+  center: [number, number];
+  zoom: number;
+  /** Fly (long, zooming out and in) rather than ease. */
+  fly: boolean;
+}
+
 const allGroups = (on: boolean) => Object.fromEntries(LAYER_GROUPS.map((g) => [g, on])) as Record<LayerGroup, boolean>;
 
 class MapState {
@@ -51,6 +64,13 @@ class MapState {
   filters = $state<MapFilters>({ componentStatus: [...COMPONENT_STATUSES], zoneLevels: [...ZONE_LEVELS] });
   /** Raw: replaced as a whole, never mutated; geometries can be large. */
   selection = $state.raw<Selection | null>(null);
+  /** The case layer (deck.gl) on or off. */
+  showCases = $state(true);
+  caseFilters = $state<CaseFilters>(defaultFilters());
+  /** Id of the case whose panel is open. */
+  selectedCase = $state<string | null>(null);
+  flight = $state.raw<Flight | null>(null);
+  private flights = 0;
 
   toggleGroup(group: LayerGroup, on = !this.visible[group]) {
     this.visible[group] = on;
@@ -65,6 +85,16 @@ class MapState {
 
   select(selection: Selection | null) {
     this.selection = selection;
+  }
+
+  /** Opens a case (its panel and ring); a basemap popup gives way. */
+  selectCase(id: string | null) {
+    this.selectedCase = id;
+    if (id) this.selection = null;
+  }
+
+  flyTo(center: [number, number], zoom: number, fly = false) {
+    this.flight = { seq: ++this.flights, center, zoom, fly };
   }
 
   /** Swaps in the API's version of a picked feature, if that click is still the selection. */

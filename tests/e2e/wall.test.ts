@@ -1,0 +1,156 @@
+/**
+ * The wall (#/wall) in headless Chromium against a real server with the demo city: what a visitor sees — the
+ * map with its layers and the cases, KPI tiles equal to the API's figures, a case reported through the API
+ * on the map and in the ticker within 2 s, and its panel on a click. Screenshots at 1920×1080 and 3840×2160.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { pointOnFeature } from '@turf/turf';
+import type { Feature, Polygon } from 'geojson';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { ARTIFACTS, caseAt, casesOnScreen, consoleReady, hasChromium, launch, openPage, project, rendered, type WatchedPage } from '../helpers/browser.ts';
+
+const KPI_KEYS = ['reported', 'registered', 'closed', 'closureRate', 'onTimeRate', 'overdueOpen'] as const;
+
+describe.skipIf(!hasChromium)('wall display in a real browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let w: WatchedPage;
+  let where: [number, number];
+
+  const api = async (url: string, token = 'demo-display', init: RequestInit = {}) => {
+    const res = await fetch(`${server.url}${url}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
+    return { status: res.status, body: await res.json() };
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer({ config: { demoTokens: true } });
+    // Somewhere inside the district: a point on a unit grid near the middle of the list.
+    const grids = (await (await fetch(`${server.url}/api/layers/grids?limit=400`)).json()) as { features: Feature<Polygon>[] };
+    where = pointOnFeature(grids.features[Math.floor(grids.features.length * 0.45)]).geometry.coordinates as [number, number];
+    browser = await launch();
+    w = await openPage(browser, { width: 1920, height: 1080 });
+    await w.page.goto(`${server.url}/?debug&token=demo-display#/wall`);
+    await consoleReady(w.page);
+    await w.page.locator('[data-kpi="month.reported"]').waitFor({ timeout: 30_000 });
+  }, 900_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('draws the dark basemap and the cases, with no console errors and nothing fetched off the server', async () => {
+    const n = await rendered(w.page, ['districts-community-fill', 'districts-county-line', 'roads-main', 'roads-secondary', 'zones-fill']);
+    expect(n['districts-community-fill']).toBeGreaterThan(5);
+    expect(n['districts-county-line']).toBeGreaterThan(0);
+    expect(n['roads-main'] + n['roads-secondary']).toBeGreaterThan(5);
+    expect(n['zones-fill']).toBeGreaterThan(0);
+    // The background really is dark (the wall's derived style).
+    const bg = await w.page.evaluate(() => (window as any).__citylens.map.getPaintProperty('background', 'background-color'));
+    expect(String(bg)).toMatch(/hsla\([\d.]+, [\d.]+%, (\d|1\d)\.\d%/);
+    const drawn = await casesOnScreen(w.page);
+    const inFeed = await w.page.evaluate(() => (window as any).__citylens.view.rows.length as number);
+    expect(inFeed, 'this month plus open cases').toBeGreaterThan(1000);
+    expect(drawn, 'distinct cases picked on screen').toBeGreaterThan(500);
+    expect(w.consoleErrors).toEqual([]);
+    expect(w.foreignRequests).toEqual([]);
+  });
+
+  it('shows the KPI tiles, top-5 minors, sources and streets exactly as the API counts them', async () => {
+    const readTiles = () =>
+      w.page.evaluate((keys) => {
+        const out: Record<string, number | null> = {};
+        for (const scope of ['today', 'month']) {
+          for (const k of keys) {
+            const v = document.querySelector(`[data-kpi="${scope}.${k}"]`)?.getAttribute('data-value');
+            out[`${scope}.${k}`] = v === null || v === undefined || v === '' ? null : Number(v);
+          }
+        }
+        return out;
+      }, KPI_KEYS as unknown as string[]);
+    // The sweeper may relight a case between the two reads: compare until they agree.
+    await expect
+      .poll(async () => {
+        const { body } = await api('/api/stats/kpis');
+        const tiles = await readTiles();
+        const want: Record<string, number | null> = {};
+        for (const scope of ['today', 'month'] as const) {
+          const c = body[scope].current;
+          for (const k of KPI_KEYS) want[`${scope}.${k}`] = typeof c[k] === 'object' ? c[k].value : c[k];
+        }
+        return JSON.stringify(tiles) === JSON.stringify(want) ? 'equal' : JSON.stringify({ tiles, want });
+      }, { timeout: 45_000, interval: 1000 })
+      .toBe('equal');
+    const { body: wall } = await api('/api/stats/wall');
+    const topEvent = await w.page.locator('[data-top="event"] li[data-code]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-code'), Number(e.getAttribute('data-count'))]));
+    expect(topEvent).toEqual(wall.topMinors.event.map((m: { code: string; current: number }) => [m.code, m.current]));
+    const sources = await w.page.locator('li[data-source]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-source'), Number(e.getAttribute('data-count'))]));
+    expect(sources).toEqual(wall.sources.map((s: { source: string; current: number }) => [s.source, s.current]));
+    const streets = await w.page.locator('li[data-district]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-district'), Number(e.getAttribute('data-count'))]));
+    expect(streets).toEqual(wall.districts.map((d: { code: string; current: number }) => [d.code, d.current]));
+  });
+
+  it('puts a case reported through the API on the map and in the ticker within 2 s, and opens it on a click', async () => {
+    const reported = await api('/api/cases', 'demo-operator', {
+      method: 'POST',
+      body: JSON.stringify({ source: 'hotline', kind: 'event', minor: '0102', description: '大屏测试：路边暴露垃圾', lon: where[0], lat: where[1] }),
+    });
+    expect(reported.status).toBe(201);
+    const id = reported.body.id as string;
+    const t0 = Date.now();
+    await w.page.waitForFunction((caseId) => (window as any).__citylens.store.row(caseId) !== undefined, id, { timeout: 2000, polling: 50 });
+    await w.page.locator(`.ticker li[data-case="${id}"][data-type="case.created"]`).waitFor({ timeout: Math.max(100, 2000 - (Date.now() - t0)) });
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeLessThanOrEqual(2000);
+    // Drawn where it was reported: deck.gl picks it there (it is the newest, so on top).
+    await expect.poll(() => caseAt(w.page, where), { timeout: 2000, interval: 100 }).toBe(id);
+    await w.page.screenshot({ path: path.join(ARTIFACTS, 'wall-1920x1080.png') });
+
+    const at = await project(w.page, where);
+    await w.page.mouse.click(at.x, at.y);
+    const panel = w.page.getByTestId('case-panel');
+    await panel.waitFor({ timeout: 10_000 });
+    expect(await panel.getAttribute('data-case')).toBe(id);
+    await expect.poll(() => panel.innerText(), { timeout: 10_000 }).toContain('待受理');
+    await expect.poll(() => panel.innerText()).toContain('暴露垃圾');
+    expect(w.consoleErrors).toEqual([]);
+    await w.page.screenshot({ path: path.join(ARTIFACTS, 'wall-1920x1080-case.png') });
+  });
+
+  it('shows a red light of the case in the ticker when the light sweeper turns it red', async () => {
+    // Register an old open case far past its deadline is what the sweeper does; here: a live red event.
+    const { rows } = await server.database.db.pool.query<{ id: string }>(
+      `SELECT id FROM cases WHERE status NOT IN ('closed', 'voided') AND deadline IS NOT NULL ORDER BY reported_at DESC LIMIT 1`,
+    );
+    expect(rows.length).toBe(1);
+    await server.database.db.pool.query(
+      `INSERT INTO case_events (district_code, case_id, type, actor, payload)
+       SELECT district_code, id, 'case.light', 'system:test', jsonb_build_object('from', 'yellow', 'to', 'red', 'status', status, 'version', version + 1000)
+       FROM cases WHERE id = $1`,
+      [rows[0].id],
+    );
+    await w.page.locator(`.ticker li[data-case="${rows[0].id}"][data-type="case.light"]`).waitFor({ timeout: 5000 });
+  });
+
+  it('lays out at 3840×2160 the same way, only larger', async () => {
+    const big = await openPage(browser, { width: 3840, height: 2160 });
+    try {
+      await big.page.goto(`${server.url}/?debug&token=demo-display#/wall`);
+      await consoleReady(big.page);
+      await big.page.locator('[data-kpi="month.reported"]').waitFor({ timeout: 30_000 });
+      const fontPx = await big.page.evaluate(() => Number.parseFloat(getComputedStyle(document.querySelector('.wall')!).fontSize));
+      expect(fontPx).toBeGreaterThan(30);
+      // Panels do not overflow the screen.
+      const overflow = await big.page.evaluate(() =>
+        Array.from(document.querySelectorAll('.col')).some((c) => c.getBoundingClientRect().bottom > window.innerHeight + 1 || c.scrollHeight > c.clientHeight + 1),
+      );
+      expect(overflow).toBe(false);
+      await big.page.screenshot({ path: path.join(ARTIFACTS, 'wall-3840x2160.png') });
+      expect(big.consoleErrors).toEqual([]);
+    } finally {
+      await big.page.close();
+    }
+  });
+});
