@@ -64,5 +64,6 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   await app.register((await import('./analysis/hotspots/routes.ts')).hotspotRoutes);
   await app.register((await import('./stats/routes.ts')).statsRoutes);
   await app.register((await import('./cases-feed/routes.ts')).casesFeedRoutes);
+  await app.register((await import('./assessment/routes.ts')).assessmentRoutes);
   return app;
 }
