@@ -97,8 +97,11 @@ describe('cell keys', () => {
   it('are distinct per cell and match the SQL bigint key', () => {
     expect(cellKey(1, 2)).not.toBe(cellKey(2, 1));
     expect(cellKey(-1, 0)).not.toBe(cellKey(0, -1));
-    expect(sqlKey(5, -3)).toBe('25769803773'); // (5 << 32) | (-3 & 0xffffffff), as PostgreSQL computes it
-    expect(sqlKey(-1, -1)).toBe('-1');
+    expect(sqlKey(5, -3)).toBe('13272178802'); // 5 · 2654435761 − 3, as PostgreSQL computes it
+    expect(sqlKey(-1, -1)).toBe('-2654435762');
+    // unique over the whole index range: a step in a outweighs any b
+    expect(BigInt(sqlKey(1, -(2 ** 25) + 1)) > BigInt(sqlKey(0, 2 ** 25 - 1))).toBe(true);
+    expect(BigInt(sqlKey(2 ** 26 - 1, 2 ** 25 - 1)) < 2n ** 63n).toBe(true);
     const seen = new Set<number>();
     for (let a = -30; a <= 30; a++) for (let b = -30; b <= 30; b++) seen.add(cellKey(a * 2_000_000, b * 1_000_000)); // |b| ≤ 3·10⁷ < 2^25
     expect(seen.size).toBe(61 * 61);

@@ -8,27 +8,27 @@
  * for cases in cells straddling the area's boundary; cells wholly inside need no test.
  */
 import type pg from 'pg';
-import { cellIndexSql, hexLateralSql, type CellKind } from './cells.ts';
+import { cellIndexSql, hexLateralSql, sqlKeyExpr, type CellKind } from './cells.ts';
 import type { Filters, HotspotParams, Step } from './params.ts';
 import type { StudyArea } from './study-area.ts';
-
-/** Months and weeks are calendar months and ISO weeks (Monday first) in the deployment's time zone. */
-export const TIME_ZONE = 'Asia/Shanghai';
 
 /** One connection; an analysis runs its statements in one read-only session (see withSession). */
 export type Db = pg.ClientBase;
 
 /**
- * Runs `fn` on one pooled connection inside a read-only transaction with JIT off (PostGIS functions'
- * huge cost estimates make PostgreSQL spend a second JIT-compiling a query that runs in less) and
- * enough work_mem to hash ~100k cell groups instead of sorting a million rows.
+ * Runs `fn` on one pooled connection inside a read-only transaction, with settings for these queries:
+ *  - JIT off: PostGIS functions' huge cost estimates make PostgreSQL spend a second JIT-compiling a
+ *    query that runs in less;
+ *  - hash aggregation and hash joins rather than sorts (enable_sort / enable_mergejoin off, with the
+ *    work_mem to hold them): the planner cannot estimate cell keys, and sorting hundreds of thousands
+ *    of rows — on text columns under the database collation for the breakdowns — is what made the
+ *    counts slow. Where only a sort will do (ORDER BY … LIMIT) PostgreSQL still sorts.
  */
 export async function withSession<T>(pool: pg.Pool, fn: (db: Db) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN READ ONLY');
-    await client.query(`SET LOCAL jit = off`);
-    await client.query(`SET LOCAL work_mem = '64MB'`);
+    await client.query(`SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_sort = off; SET LOCAL enable_mergejoin = off`);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
@@ -96,33 +96,40 @@ export interface CellQuery {
 }
 
 /**
- * Subquery of filtered cases with their point `p` in the metric CRS, their cell index columns `a`, `b`,
- * and `extra` columns (name → expression on alias c). ST_Transform runs once per row: it sits in the
- * target list of an inner query behind unnest(ARRAY[…]) — a set-returning function keeps the planner
- * from flattening the subquery and repeating the transform in every expression that uses p, and unlike
- * a LATERAL function scan it costs no per-row join node (measured: about twice as fast), while the
- * scan and the partial aggregation still run in parallel workers.
+ * Subquery of filtered cases with their point `pt` in the metric CRS (a native PostgreSQL point), their
+ * cell index columns `a`, `b`, and `extra` columns (name → expression on alias c); `within` replaces
+ * the prefilter on the study area's bounding box.
+ *
+ * The projection runs once per row, in the target list of an inner query behind unnest(ARRAY[…]): a
+ * set-returning function keeps the planner from flattening the subquery and repeating ST_Transform in
+ * every expression that uses it. It is cast to a native point because each PostGIS accessor call
+ * deserialises the geometry — the cell index reads x five times, its key and the in-area test read a
+ * and b again — while pt[0] is a plain array read. Unlike LATERAL function scans this needs no per-row
+ * join node, and the scan with the partial aggregation above it still runs in the parallel workers.
  */
-function pointsSql(q: CellQuery, args: Args, extra: Record<string, string>, moreWhere: string[] = []): string {
+function pointsSql(q: CellQuery, args: Args, extra: Record<string, string>, within?: string): string {
   const srid = args.add(q.area.srid, '::int');
   const size = args.add(q.size, '::float8');
   const [x0, y0, x1, y1] = q.area.bbox4326;
-  const box = `ST_MakeEnvelope(${args.add(x0, '::float8')}, ${args.add(y0, '::float8')}, ${args.add(x1, '::float8')}, ${args.add(y1, '::float8')}, 4326)`;
-  const where = [`c.geom && ${box}`, ...filterConditions(q.params, args), ...moreWhere];
-  const idx = cellIndexSql(q.kind, 'ST_X(s.p)', 'ST_Y(s.p)', size);
+  const box = within ?? `c.geom && ST_MakeEnvelope(${args.add(x0, '::float8')}, ${args.add(y0, '::float8')}, ${args.add(x1, '::float8')}, ${args.add(y1, '::float8')}, 4326)`;
+  const where = [box, ...filterConditions(q.params, args)];
   const names = Object.keys(extra);
-  return `SELECT ${idx.a} AS a, ${idx.b} AS b, s.p${names.map((n) => `, s.${n}`).join('')}
-    FROM (SELECT unnest(ARRAY[ST_Transform(c.geom, ${srid})]) AS p${names.map((n) => `, ${extra[n]} AS ${n}`).join('')}
-          FROM cases c WHERE ${where.join(' AND ')}) s
-    ${q.kind === 'hex' ? hexLateralSql('ST_X(s.p)', 'ST_Y(s.p)', size) : ''}`;
+  const idx = cellIndexSql(q.kind, 'l1.pt[0]', 'l1.pt[1]', size);
+  return `SELECT ${idx.a} AS a, ${idx.b} AS b, l1.pt${names.map((n) => `, l1.${n}`).join('')}
+    FROM (SELECT unnest(ARRAY[ST_Transform(c.geom, ${srid})::point]) AS pt${names.map((n) => `, ${extra[n]} AS ${n}`).join('')}
+          FROM cases c WHERE ${where.join(' AND ')}) l1
+    ${q.kind === 'hex' ? hexLateralSql('l1.pt[0]', 'l1.pt[1]', size) : ''}`;
 }
+
+/** The metric point of a pointsSql row as a geometry (for the rare in-area test). */
+const ptGeom = (q: CellQuery, args: Args) => `ST_SetSRID(k.pt::geometry, ${args.add(q.area.srid, '::int')})`;
 
 /** The in-area test, made only for cases in boundary cells. */
 function inAreaSql(q: CellQuery, args: Args, boundaryKeys: string[]): string {
   if (!boundaryKeys.length) return 'true';
   const keys = args.add(boundaryKeys, '::bigint[]');
   const geom = args.add(q.area.geom, '::geometry');
-  return `CASE WHEN ((k.a::bigint << 32) | (k.b::bigint & 4294967295)) = ANY(${keys}) THEN ST_Intersects(${geom}, k.p) ELSE true END`;
+  return `CASE WHEN ${sqlKeyExpr('k.a', 'k.b')} = ANY(${keys}) THEN ST_Intersects(${geom}, ${ptGeom(q, args)}) ELSE true END`;
 }
 
 export interface CellCount {
@@ -148,22 +155,27 @@ export async function countByCell(db: Db, q: CellQuery, boundaryKeys: string[]):
 export interface StepCount {
   a: number;
   b: number;
-  /** local date of the step's first day, YYYY-MM-DD */
-  step: string;
+  /** 0-based index of the time step (edges[t] ≤ reported_at < edges[t + 1]) */
+  t: number;
   n: number;
 }
 
-/** SQL of the local date a step starts on, for timestamptz expression `ts`. */
-export function stepStartSql(step: Step, ts: string): string {
-  return `to_char(date_trunc('${step}', ${ts} AT TIME ZONE '${TIME_ZONE}'), 'YYYY-MM-DD')`;
+/**
+ * The 0-based bucket of timestamptz expression `ts` among ascending `edges` (a bound parameter):
+ * comparisons of timestamps only — formatting or truncating a million dates in a time zone costs
+ * seconds, this costs next to nothing. Before the first edge → −1, at or after the last → edges − 1.
+ */
+export function bucketSql(ts: string, edges: string): string {
+  return `(width_bucket(${ts}, ${edges}) - 1)`;
 }
 
-/** Counts per cell and time step. */
-export async function countByCellAndStep(db: Db, q: CellQuery, boundaryKeys: string[], step: Step): Promise<StepCount[]> {
+/** Counts per cell and time step; `edges` are the step boundaries (steps + 1 instants, ascending). */
+export async function countByCellAndStep(db: Db, q: CellQuery, boundaryKeys: string[], edges: Date[]): Promise<StepCount[]> {
   const args = new Args();
-  const pts = pointsSql(q, args, { step: stepStartSql(step, 'c.reported_at') });
-  const sql = `SELECT k.a, k.b, k.step, count(*)::int AS n
-    FROM (${pts}) k WHERE ${inAreaSql(q, args, boundaryKeys)} GROUP BY k.a, k.b, k.step`;
+  const pts = pointsSql(q, args, { reported_at: 'c.reported_at' });
+  const e = args.add(edges.map((d) => d.toISOString()), '::timestamptz[]');
+  const sql = `SELECT k.a, k.b, ${bucketSql('k.reported_at', e)} AS t, count(*)::int AS n
+    FROM (${pts}) k WHERE ${inAreaSql(q, args, boundaryKeys)} GROUP BY 1, 2, 3`;
   return (await db.query<StepCount>(sql, args.values)).rows;
 }
 
@@ -173,7 +185,7 @@ export async function reportedRange(db: Db, q: Omit<CellQuery, 'kind' | 'size'>)
   const pts = pointsSql({ ...q, kind: 'square', size: 1 }, args, { reported_at: 'c.reported_at' });
   const geom = args.add(q.area.geom, '::geometry');
   const { rows } = await db.query(
-    `SELECT min(k.reported_at) AS first, max(k.reported_at) AS last FROM (${pts}) k WHERE ST_Intersects(${geom}, k.p)`,
+    `SELECT min(k.reported_at) AS first, max(k.reported_at) AS last FROM (${pts}) k WHERE ST_Intersects(${geom}, ST_SetSRID(k.pt::geometry, ${args.add(q.area.srid, '::int')}))`,
     args.values,
   );
   return { first: rows[0]?.first ?? null, last: rows[0]?.last ?? null };
@@ -217,6 +229,7 @@ export interface AreaBreakdownRow {
   comp: number;
   dim: 'minor' | 'department' | 'source' | 'month';
   kind: string | null;
+  /** minor code, department id, source, or the month's index among the month edges (as text) */
   key: string | null;
   name: string | null;
   n: number;
@@ -224,8 +237,8 @@ export interface AreaBreakdownRow {
 
 /**
  * Per hotspot area (cells given by key → area number): cases by minor category, department, source
- * and month, in one scan. Only cases in the areas' bounding boxes (metric CRS, given per area) are
- * projected and looked up — a bounding-box test on the stored point is all the rest cost.
+ * and month, in one scan. `boxes` are the areas' bounding boxes (metric CRS); `share` is the fraction
+ * of the counted cases that lie in the hot cells.
  */
 export async function areaBreakdowns(
   db: Db,
@@ -233,27 +246,39 @@ export async function areaBreakdowns(
   boundaryKeys: string[],
   cells: { keys: string[]; comps: number[] },
   boxes: [number, number, number, number][],
+  share: number,
+  monthEdges: Date[],
 ): Promise<AreaBreakdownRow[]> {
   if (!cells.keys.length) return [];
   const args = new Args();
-  const month = stepStartSql('month', 'c.reported_at');
-  const bx = (i: number) => args.add(boxes.map((b) => b[i]), '::float8[]');
-  const srid = args.add(q.area.srid, '::int');
-  // 10 m of margin: the image of a projected box's straight edges bends a little in degrees
-  const boxSql = `ARRAY(SELECT ST_Expand(ST_Transform(ST_MakeEnvelope(x0, y0, x1, y1, ${srid}), 4326), 0.0001)
-    FROM unnest(${bx(0)}, ${bx(1)}, ${bx(2)}, ${bx(3)}) AS b(x0, y0, x1, y1))`;
-  const pts = pointsSql(q, args, { kind: 'c.kind', minor: 'c.minor', department_id: 'c.department_id', source: 'c.source', month: `left(${month}, 7)` }, [
-    `c.geom && ANY(${boxSql})`,
-  ]);
+  // When the hot cells hold more than a few per cent of the cases, scanning everything in parallel
+  // beats any prefilter; otherwise a bitmap scan of the areas' boxes (10 m of margin: a projected
+  // box's straight edges bend a little in degrees) skips most cases. Only in the second case may the
+  // planner see `&& ANY(boxes)`: it cannot estimate it (it guesses a thousand rows) and would choose
+  // a serial plan over most of the table.
+  const big = share > 0.02;
+  let within: string | undefined;
+  if (!big) {
+    const bx = (i: number) => args.add(boxes.map((b) => b[i]), '::float8[]');
+    const srid = args.add(q.area.srid, '::int');
+    within = `c.geom && ANY(ARRAY(SELECT ST_Expand(ST_Transform(ST_MakeEnvelope(x0, y0, x1, y1, ${srid}), 4326), 0.0001)
+      FROM unnest(${bx(0)}, ${bx(1)}, ${bx(2)}, ${bx(3)}) AS b(x0, y0, x1, y1)))`;
+  }
+  const pts = pointsSql(q, args, { kind: 'c.kind', minor: 'c.minor', department_id: 'c.department_id', source: 'c.source', reported_at: 'c.reported_at' }, within);
   const keys = args.add(cells.keys, '::bigint[]');
   const comps = args.add(cells.comps, '::int[]');
-  const sql = `WITH hc AS (SELECT * FROM unnest(${keys}, ${comps}) AS t(key, comp)),
-    k AS (SELECT k.*, (k.a::bigint << 32) | (k.b::bigint & 4294967295) AS key FROM (${pts}) k WHERE ${inAreaSql(q, args, boundaryKeys)}),
+  const month = bucketSql('k.reported_at', args.add(monthEdges.map((d) => d.toISOString()), '::timestamptz[]'));
+  // counts per area and (minor, department, source, month) first — a plain GROUP BY that runs in the
+  // parallel workers and leaves a few thousand rows — then the four breakdowns from those
+  const sql = `WITH fine AS (
+      SELECT hc.comp, k.kind, k.minor, k.department_id, k.source, ${month}::text AS month, count(*)::int AS n
+      FROM (${pts}) k JOIN unnest(${keys}, ${comps}) AS hc(key, comp) ON hc.key = ${sqlKeyExpr('k.a', 'k.b')}
+      WHERE ${inAreaSql(q, args, boundaryKeys)}
+      GROUP BY 1, 2, 3, 4, 5, 6),
     g AS (
-      SELECT hc.comp, k.kind, k.minor, k.department_id, k.source, k.month, count(*)::int AS n,
-             GROUPING(k.kind, k.minor) AS gm, GROUPING(k.department_id) AS gd, GROUPING(k.source) AS gs
-      FROM k JOIN hc ON hc.key = k.key
-      GROUP BY GROUPING SETS ((hc.comp, k.kind, k.minor), (hc.comp, k.department_id), (hc.comp, k.source), (hc.comp, k.month)))
+      SELECT comp, kind, minor, department_id, source, month, sum(n)::int AS n,
+             GROUPING(kind, minor) AS gm, GROUPING(department_id) AS gd, GROUPING(source) AS gs
+      FROM fine GROUP BY GROUPING SETS ((comp, kind, minor), (comp, department_id), (comp, source), (comp, month)))
     SELECT g.comp, g.n,
       CASE WHEN g.gm = 0 THEN 'minor' WHEN g.gd = 0 THEN 'department' WHEN g.gs = 0 THEN 'source' ELSE 'month' END AS dim,
       g.kind,

@@ -112,9 +112,22 @@ export function cellKey(a: number, b: number): number {
   return a * 67108864 + b;
 }
 
-/** The key SQL computes for a cell (bigint, as a decimal string for a pg parameter). */
+/**
+ * The bigint key SQL uses for a cell: a·2654435761 + b (unique for |a| < 2^26, |b| < 2^25, and far from
+ * overflowing). Not (a << 32) | b: PostgreSQL hashes a bigint by folding its high half onto its low
+ * half, so such keys collide whenever a XOR b does — and a lattice has few distinct a XOR b. Hash
+ * joins and hashed IN-lists on them degenerated into long chains (seconds for a few thousand cells);
+ * multiplying by an odd constant near 2^32·0.618 spreads them.
+ */
+export const SQL_KEY_FACTOR = 2654435761n;
+
 export function sqlKey(a: number, b: number): string {
-  return ((BigInt(a) << 32n) | (BigInt(b) & 0xffffffffn)).toString();
+  return (BigInt(a) * SQL_KEY_FACTOR + BigInt(b)).toString();
+}
+
+/** SQL of the same key for int expressions a, b. */
+export function sqlKeyExpr(a: string, b: string): string {
+  return `(${a}::bigint * ${SQL_KEY_FACTOR} + ${b})`;
 }
 
 /**

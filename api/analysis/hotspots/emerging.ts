@@ -36,7 +36,7 @@ async function window(ctx: Session, p: EmergingParams, version: DataVersion): Pr
     from ??= range.first ?? undefined;
     to ??= range.last ? new Date(range.last.getTime() + 1) : undefined;
   }
-  if (!from || !to || from >= to) return { starts: [], from: from ?? new Date(0), to: to ?? new Date(0) };
+  if (!from || !to || from >= to) return { starts: [], edges: [], from: from ?? new Date(0), to: to ?? new Date(0) };
   const w = stepWindow(p.step, from, to, maxSteps);
   if (!w) throw new ParamError('step', `the window has more than ${maxSteps} ${p.step}s: narrow from/to or use a longer step`);
   return w;
@@ -57,15 +57,14 @@ async function compute(ctx: Session, p: EmergingParams, version: DataVersion): P
   }
   const { lattice, query } = pr;
   const n = lattice.a.length;
-  const stepIndex = new Map(w.starts.map((s, t) => [s, t]));
   const cube = new Float64Array(T * n);
   const totals = new Float64Array(n);
   let cases = 0;
   if (T) {
-    for (const r of await countByCellAndStep(ctx.db, query, lattice.boundaryKeys, p.step)) {
+    for (const r of await countByCellAndStep(ctx.db, query, lattice.boundaryKeys, w.edges)) {
       const i = lattice.index.get(cellKey(r.a, r.b));
-      const t = stepIndex.get(r.step);
-      if (i === undefined || t === undefined) continue;
+      const t = r.t;
+      if (i === undefined || t < 0 || t >= T) continue;
       cube[t * n + i] = r.n;
       totals[i] += r.n;
       cases += r.n;

@@ -28,3 +28,14 @@ export function feature(id: number, geometry: string, properties: string): strin
 export function featureCollection(features: string[]): string {
   return `{"type":"FeatureCollection","features":[${features.join(',')}]}`;
 }
+
+/** Milliseconds per phase of an analysis, reported in `parameters.timingsMs` (where the time went). */
+export class Stopwatch {
+  readonly laps: Record<string, number> = {};
+  private t = performance.now();
+  lap(name: string): void {
+    const now = performance.now();
+    this.laps[name] = Math.round(now - this.t);
+    this.t = now;
+  }
+}

@@ -6,7 +6,7 @@ import { hotAreas, monthRange } from './areas.ts';
 import { countByCell, withSession } from './cases-sql.ts';
 import { cellKey, layoutNote } from './cells.ts';
 import { dataVersion } from './cache.ts';
-import { feature, featureCollection, indexProps, num, pnum } from './geojson.ts';
+import { feature, featureCollection, indexProps, num, pnum, Stopwatch } from './geojson.ts';
 import { hotspotStats, isEdge } from './gi.ts';
 import { paramsKey, type HotspotParams } from './params.ts';
 import { prepare, resolveBand, type AnalysisContext, type Session } from './prepare.ts';
@@ -28,7 +28,9 @@ export async function hotspots(ctx: AnalysisContext, p: HotspotParams): Promise<
 }
 
 async function compute(ctx: Session, p: HotspotParams, version: { cases: string; layers: string }): Promise<string> {
+  const clock = new Stopwatch();
   const pr = await prepare(ctx, p, version, { maxCells: ctx.config.maxCells, window: p });
+  clock.lap('prepare');
   const { lattice, query } = pr;
   const n = lattice.a.length;
   const counts = new Float64Array(n);
@@ -42,14 +44,18 @@ async function compute(ctx: Session, p: HotspotParams, version: { cases: string;
     if (!first || r.first < first) first = r.first;
     if (!last || r.last > last) last = r.last;
   }
+  clock.lap('count');
   const band = resolveBand(ctx, p, pr, counts);
+  clock.lap('band');
   const gi = hotspotStats(counts, lattice.coords, band.value);
+  clock.lap('gi');
 
   // the areas' monthly trend runs over the window, or over the counted cases' months when it is open
   const start = p.from ?? first;
   const end = p.to ? new Date(p.to.getTime() - 1) : last;
   const months = start && end && start <= end ? monthRange(start, end) : [];
   const areas = await hotAreas(ctx.db, query, lattice, counts, gi, months);
+  clock.lap('areas');
 
   const bins: Record<string, number> = { '-3': 0, '-2': 0, '-1': 0, '0': 0, '1': 0, '2': 0, '3': 0 };
   let zero = 0, edge = 0, nMin = Infinity, nMax = 0, nSum = 0;
@@ -69,6 +75,7 @@ async function compute(ctx: Session, p: HotspotParams, version: { cases: string;
       `${indexProps(lattice.kind, lattice.a[i], lattice.b[i])},"count":${counts[i]},"z":${num(gi.z[i])},"p":${pnum(gi.p[i])},"bin":${gi.bin[i]},"neighbors":${nb},"edge":${e}`,
     );
   }
+  clock.lap('cells');
   const parameters = {
     analysis: 'hotspots',
     cell: p.cell,
@@ -96,6 +103,7 @@ async function compute(ctx: Session, p: HotspotParams, version: { cases: string;
     notes: [...NOTES, 'areas: contiguous cells (sharing an edge) with bin ≥ 2, merged; repeatGroups is null until the repeats analysis (DESIGN §5.2) exists.'],
     dataVersion: version,
     computedAt: new Date().toISOString(),
+    timingsMs: clock.laps,
   };
   const areaFeatures = areas.map((a) => feature(a.id, a.geometry, JSON.stringify(a.properties).slice(1, -1)));
   return `{"parameters":${JSON.stringify(parameters)},"cells":${featureCollection(features)},"areas":${featureCollection(areaFeatures)}}`;

@@ -23,7 +23,7 @@ export function nextStep(step: Step, start: Date): Date {
   return step === 'month' ? new Date(Date.UTC(y, m + 1, 1) - OFFSET_MS) : new Date(Date.UTC(y, m, day + 7) - OFFSET_MS);
 }
 
-/** Local date (YYYY-MM-DD) of an instant — the label SQL gives a step (stepStartSql). */
+/** Local date (YYYY-MM-DD) of an instant: a step's label. */
 export function localDate(d: Date): string {
   return new Date(d.getTime() + OFFSET_MS).toISOString().slice(0, 10);
 }
@@ -31,6 +31,8 @@ export function localDate(d: Date): string {
 export interface StepWindow {
   /** first day of each step, oldest first */
   starts: string[];
+  /** the instants the steps start, and the end of the last: starts.length + 1 (none when no step) */
+  edges: Date[];
   /** the window widened to whole steps: [from, to) */
   from: Date;
   to: Date;
@@ -40,11 +42,14 @@ export interface StepWindow {
 export function stepWindow(step: Step, from: Date, to: Date, max = 10_000): StepWindow | null {
   const first = stepStart(step, from);
   const starts: string[] = [];
+  const edges: Date[] = [];
   let s = first;
   while (s.getTime() < to.getTime()) {
     if (starts.length >= max) return null;
     starts.push(localDate(s));
+    edges.push(s);
     s = nextStep(step, s);
   }
-  return { starts, from: first, to: s };
+  if (edges.length) edges.push(s);
+  return { starts, edges, from: first, to: s };
 }
