@@ -27,10 +27,12 @@ import {
 } from '../domain/case-import.ts';
 import type { WorkCalendar } from '../domain/calendar.ts';
 import type { CrsName } from '../domain/layer-import.ts';
-import type { ZoneClass, ZoneTimeLimitFactors } from '../domain/zones.ts';
+import type { ZoneTimeLimitFactors } from '../domain/zones.ts';
 import { readCsv, type CsvRecord } from './csv.ts';
 import { copyLine, copyRows, CREATE_STAGING, insertRows, type StagingRow } from './staging.ts';
+import { pipelined } from './pipeline.ts';
 import * as SQL from './sql.ts';
+import { ZoneClassBoxes } from './zone-classes.ts';
 
 export interface CaseImportSettings {
   taxonomy: TaxonomyIndex;
@@ -55,6 +57,8 @@ export interface CaseImportOptions {
   onProgress?: (rowsRead: number) => void;
   /** rows per chunk (default 50,000; tests use tiny chunks to exercise the pipeline) */
   chunkRows?: number;
+  /** called after every statement with its first words and milliseconds (diagnostics) */
+  trace?: (sql: string, ms: number) => void;
 }
 
 export interface RejectedRow {
@@ -106,29 +110,6 @@ function stagingRow(r: ImportedCase, s: CaseImportSettings, classes: ZoneClassBo
     msOf(v.deadline), msOf(v.byClass.A?.deadline), msOf(v.byClass.B?.deadline), msOf(v.byClass.C?.deadline),
     v.light, v.byClass.A?.light ?? null, v.byClass.B?.light ?? null, v.byClass.C?.light ?? null,
   ];
-}
-
-/**
- * Bounding boxes of the zones that carry a time-limit class. Only a point inside one can get a shortened
- * deadline, so only for such points are the per-class deadlines computed (the work calendar is not free).
- */
-class ZoneClassBoxes {
-  constructor(private boxes: { cls: ZoneClass; w: number; s: number; e: number; n: number }[]) {}
-
-  static async load(client: pg.PoolClient): Promise<ZoneClassBoxes> {
-    const { rows } = await client.query<{ cls: ZoneClass; w: number; s: number; e: number; n: number }>(
-      `SELECT time_limit_class AS cls, ST_XMin(geom) AS w, ST_YMin(geom) AS s, ST_XMax(geom) AS e, ST_YMax(geom) AS n
-       FROM zones WHERE time_limit_class IS NOT NULL`,
-    );
-    return new ZoneClassBoxes(rows);
-  }
-
-  /** Classes of the zones whose box holds the point. */
-  at(lon: number, lat: number): Set<ZoneClass> {
-    const out = new Set<ZoneClass>();
-    for (const b of this.boxes) if (lon >= b.w && lon <= b.e && lat >= b.s && lat <= b.n) out.add(b.cls);
-    return out;
-  }
 }
 
 /** Column name → index in the header; exact match first, else a unique case-insensitive one. */
@@ -250,7 +231,12 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
   }
 
   const client = await pool.connect();
-  const q = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => client.query<R>(sql, params);
+  const q = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => {
+    const t = performance.now();
+    const r = await client.query<R>(sql, params);
+    opts.trace?.(sql.replace(/\s+/g, ' ').slice(0, 60), performance.now() - t);
+    return r;
+  };
   const derive = SQL.deriveSteps({
     srid: settings.analysisSrid, snapM: settings.snapDistanceM, toleranceM: settings.jurisdictionToleranceM,
     utcOffsetMinutes: settings.calendar.utcOffsetMinutes, factors: settings.zoneTimeLimitFactors,
@@ -292,7 +278,12 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
       await q(SQL.DEPARTMENTS);
       report.departmentsCreated.push(...(await q<{ id: string; name: string }>(SQL.CREATE_DEPARTMENTS)).rows);
       await q(SQL.RESOLVE_DEPARTMENTS);
-      const updated = (await q(SQL.UPDATE, [report.importId])).rowCount ?? 0;
+      let updated = 0;
+      if (updatable) {
+        await q('SET LOCAL enable_seqscan = off');
+        updated = (await q(SQL.UPDATE, [report.importId])).rowCount ?? 0;
+        await q('SET LOCAL enable_seqscan = on');
+      }
       report.updated += updated;
       report.unchanged += updatable - updated;
       report.inserted += (await q(SQL.INSERT, [report.importId])).rowCount ?? 0;
@@ -310,7 +301,7 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
     const classes = await ZoneClassBoxes.load(client);
     await q(CREATE_STAGING);
     for (const [sql, params] of SQL.prepareSteps({ srid: settings.analysisSrid })) await q(sql, params);
-    await pipelined(produce, classes, consume, () => input.destroy());
+    await pipelined((push: (c: Chunk) => Promise<void>) => produce(push, classes), consume, () => input.destroy());
     report.total = total;
 
     rejected.sort((a, b) => a.line - b.line);
@@ -337,49 +328,4 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
   }
   report.seconds = (performance.now() - t0) / 1000;
   return report;
-}
-
-/**
- * Runs the producer ahead of the consumer by at most two chunks (CPU here, the database there). A failing
- * consumer stops the producer (`cancel`) and is rethrown; so is a failing producer.
- */
-async function pipelined<A>(
-  produce: (push: (c: Chunk) => Promise<void>, arg: A) => Promise<void>, arg: A, consume: (c: Chunk) => Promise<void>, cancel: () => void,
-): Promise<void> {
-  const queue: Chunk[] = [];
-  let done = false;
-  let cancelled = false;
-  let failure: { err: unknown } | null = null;
-  const wake: { consumer?: () => void; producer?: () => void } = {};
-  const push = async (c: Chunk) => {
-    while (queue.length >= 2 && !cancelled) await new Promise<void>((r) => (wake.producer = r));
-    if (cancelled) throw new Error('import cancelled');
-    queue.push(c);
-    wake.consumer?.();
-  };
-  const producer = produce(push, arg).then(
-    () => void (done = true),
-    (err) => {
-      if (!cancelled) failure = { err };
-      done = true;
-    },
-  ).finally(() => wake.consumer?.());
-  try {
-    for (;;) {
-      const c = queue.shift();
-      if (c) {
-        wake.producer?.();
-        await consume(c);
-      } else if (done) break;
-      else await new Promise<void>((r) => (wake.consumer = r));
-    }
-  } catch (err) {
-    cancelled = true;
-    wake.producer?.();
-    cancel();
-    await producer;
-    throw err;
-  }
-  await producer;
-  if (failure) throw (failure as { err: unknown }).err;
 }

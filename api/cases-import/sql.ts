@@ -134,12 +134,16 @@ export function deriveSteps(p: DeriveParams): [string, unknown[]][] {
 
 export const OUTSIDE = `SELECT line, id FROM import_rows WHERE district_code IS NULL ORDER BY line`;
 
-/** Rows repeating an id of an earlier row of the file: in an earlier chunk, or earlier in this one (the first wins). */
+/**
+ * Rows repeating an id of an earlier row of the file: in an earlier chunk, or earlier in this one (the first wins).
+ * Lookups that grow with the file (import_seen here, cases below) are index probes per row of the chunk, fenced
+ * with OFFSET 0: a hash join would read the whole growing table once per chunk.
+ */
 export const DUPLICATES = `SELECT r.line, r.id, COALESCE(s.line, f.first) AS first FROM import_rows r
-  LEFT JOIN import_seen s ON s.id = r.id
+  LEFT JOIN LATERAL (SELECT s.line FROM import_seen s WHERE s.id = r.id OFFSET 0) s ON true
   LEFT JOIN (SELECT id, min(line) AS first FROM import_rows WHERE district_code IS NOT NULL GROUP BY id HAVING count(*) > 1) f
     ON f.id = r.id
-  WHERE r.district_code IS NOT NULL AND (s.id IS NOT NULL OR r.line > f.first) ORDER BY r.line`;
+  WHERE r.district_code IS NOT NULL AND (s.line IS NOT NULL OR r.line > f.first) ORDER BY r.line`;
 
 /** Remembers this chunk's ids for the duplicate check of the next chunks. */
 export const SEEN = `INSERT INTO import_seen SELECT id, min(line) FROM import_rows WHERE district_code IS NOT NULL GROUP BY id
@@ -149,7 +153,8 @@ export const DROP_LINES = `DELETE FROM import_rows WHERE district_code IS NULL O
 
 /** Cases already in the database under an id of the file. */
 export const EXISTING = `CREATE TEMP TABLE import_existing ON COMMIT DROP AS
-  SELECT r.line, c.id, c.version, c.imported_version FROM cases c JOIN import_rows r ON r.id = c.id`;
+  SELECT r.line, c.district_code, c.id, c.version, c.imported_version FROM import_rows r
+  CROSS JOIN LATERAL (SELECT c.district_code, c.id, c.version, c.imported_version FROM cases c WHERE c.id = r.id OFFSET 0) c`;
 
 /** Existing cases the import must not touch: created by intake, or changed here since their import. */
 export const NOT_UPDATABLE = `SELECT line, id, version, imported_version FROM import_existing
@@ -183,13 +188,15 @@ const WRITTEN: [string, string][] = [
 /**
  * Re-imported cases untouched since their import: updated when anything differs (the light, which moves with the
  * clock, is refreshed but does not count as a difference), else left alone. $1 = import id. Returns the count.
+ * The caller runs it only when some exist, with sequential scans off: cases is found by primary key, not scanned.
  */
 export const UPDATE = `UPDATE cases c SET
   ${WRITTEN.map(([col, expr]) => `${col} = ${expr}`).join(', ')},
   light = n.final_light, geom = n.geom, version = c.version + 1, imported_version = c.version + 1,
   import_id = $1::bigint, updated_at = now()
-FROM import_rows n LEFT JOIN import_departments d ON d.label = n.department
-WHERE c.id = n.id AND c.imported_version = c.version
+FROM import_rows n JOIN import_existing e ON e.line = n.line AND e.imported_version = e.version
+  LEFT JOIN import_departments d ON d.label = n.department
+WHERE c.district_code = e.district_code AND c.id = e.id AND c.imported_version = c.version
   AND (${WRITTEN.map(([col]) => `c.${col}`).join(', ')}, ST_X(c.geom), ST_Y(c.geom))
     IS DISTINCT FROM (${WRITTEN.map(([, expr]) => expr).join(', ')}, n.lon, n.lat)`;
 

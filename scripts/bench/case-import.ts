@@ -164,7 +164,14 @@ export async function run(): Promise<Figure[]> {
   try {
     await buildCity(pool);
     const settings = await loadImportSettings(pool, {});
-    const opts = { mapping: MAPPING, crs: 'wgs84' as const, strict: false, copy: true, file: CSV, now: new Date('2026-02-01T00:00:00Z') };
+    // BENCH_TRACE=1: time per statement kind, summed over the chunks
+    const traced = new Map<string, number>();
+    const trace = process.env.BENCH_TRACE ? (sql: string, ms: number) => traced.set(sql, (traced.get(sql) ?? 0) + ms) : undefined;
+    const opts = { mapping: MAPPING, crs: 'wgs84' as const, strict: false, copy: true, file: CSV, now: new Date('2026-02-01T00:00:00Z'), trace };
+    const dump = () => {
+      for (const [sql, ms] of [...traced].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.error(`  ${(ms / 1000).toFixed(2).padStart(7)} s  ${sql}`);
+      traced.clear();
+    };
 
     console.error('[bench] baseline: plain multi-row INSERT …');
     const baseMs = await timeMs(() => plainInsert(pool));
@@ -175,10 +182,12 @@ export async function run(): Promise<Figure[]> {
     let report!: Awaited<ReturnType<typeof importCases>>;
     const importMs = await timeMs(async () => (report = await importCases(pool, fs.createReadStream(CSV), settings, opts)));
     console.error(`[bench] import phases (s): ${JSON.stringify(report.phases)}`);
+    dump();
     if (report.inserted !== ROWS) throw new Error(`expected ${ROWS} new cases, got ${report.inserted} (rejected ${report.rejected.length}: ${report.rejected[0]?.reason})`);
     console.error('[bench] re-import …');
     const againMs = await timeMs(async () => (report = await importCases(pool, fs.createReadStream(CSV), settings, opts)));
     console.error(`[bench] re-import phases (s): ${JSON.stringify(report.phases)}`);
+    dump();
     if (report.unchanged !== ROWS) throw new Error(`re-import: expected ${ROWS} unchanged, got ${report.unchanged}`);
 
     const rate = (ms: number) => ROWS / (ms / 1000);

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCsv, type CsvBadRecord, type CsvRecord } from '../../api/cases-import/csv.ts';
+import { pipelined } from '../../api/cases-import/pipeline.ts';
 import { parseCalendar } from '../../api/domain/calendar.ts';
 import { compileDateFormat, fromZonedWallClock } from '../../api/domain/date-format.ts';
 import {
@@ -290,5 +291,51 @@ describe('CSV reader', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('import pipeline', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 1));
+
+  it('hands chunks over in order, at most two ahead of the consumer', async () => {
+    const got: number[] = [];
+    let produced = 0;
+    let maxAhead = 0;
+    await pipelined<number>(
+      async (push) => {
+        for (let i = 0; i < 10; i++) {
+          await push(i);
+          produced++;
+          maxAhead = Math.max(maxAhead, produced - got.length);
+        }
+      },
+      async (c) => {
+        await tick();
+        got.push(c);
+      },
+      () => undefined,
+    );
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(maxAhead).toBeLessThanOrEqual(3);
+  });
+
+  it('stops the producer when the consumer fails, and rethrows a failing producer', async () => {
+    let cancelled = false;
+    let pushedAfter = 0;
+    await expect(pipelined<number>(
+      async (push) => {
+        for (let i = 0; i < 100; i++) {
+          await push(i);
+          if (i > 3) pushedAfter++;
+        }
+      },
+      async (c) => {
+        if (c === 1) throw new Error('database down');
+      },
+      () => void (cancelled = true),
+    )).rejects.toThrow('database down');
+    expect(cancelled).toBe(true);
+    expect(pushedAfter).toBeLessThan(5);
+    await expect(pipelined<number>(async () => { throw new Error('bad input'); }, async () => undefined, () => undefined)).rejects.toThrow('bad input');
   });
 });
