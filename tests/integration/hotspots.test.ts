@@ -25,7 +25,8 @@ const M_LAT = 1 / 110_757;
 /**
  * 625 background events on a grid over the county (d1, patrol, 0501, one month each of 2025), 121 events of 0502
  * within ±25 m of P (d2, hotline), 40 components at (109.49, 24.29), 50 events east of the county, 30 voided
- * events at (109.48, 24.27). Street and community codes from the polygons, like intake.
+ * events at (109.48, 24.27), and 20 events 20 m east of the county's edge: inside its bounding box (and in cells
+ * that straddle the edge) but outside it. Street and community codes from the polygons, like intake.
  */
 const CASES_SQL = `
 INSERT INTO cases (id, district_code, source, kind, major, minor, status, department_id, reported_at, geom)
@@ -46,6 +47,9 @@ FROM generate_series(1, 50) k;
 INSERT INTO cases (id, district_code, source, kind, major, minor, status, department_id, reported_at, geom)
 SELECT 'v' || k, '450203', 'patrol', 'event', '05', '0501', 'voided', 'd1', timestamptz '2025-06-01 10:00+08', ST_SetSRID(ST_MakePoint(109.48, 24.27), 4326)
 FROM generate_series(1, 30) k;
+INSERT INTO cases (id, district_code, source, kind, major, minor, status, department_id, reported_at, geom)
+SELECT 'edge' || k, '450203', 'patrol', 'event', '05', '0501', 'registered', 'd1', timestamptz '2025-06-01 10:00+08', ST_SetSRID(ST_MakePoint(109.5002, 24.26 + k * 0.002), 4326)
+FROM generate_series(1, 20) k;
 `;
 
 /**
@@ -136,7 +140,7 @@ describe.each(DATABASES)('hotspot analyses on %s', (_name, embedded) => {
       const { body } = await get(`/api/analysis/hotspots?cell=${cell}&cellSize=250&band=750&${NOT_E}`);
       const total = body.cells.features.reduce((s: number, f: any) => s + f.properties.count, 0);
       expect(total).toBe(await expected());
-      expect(total).toBe(625 + 121 + 40); // none of the 50 outside nor the 30 voided
+      expect(total).toBe(625 + 121 + 40); // none of the 70 outside nor the 30 voided
       expect(body.parameters.summary.cases).toBe(total);
       // the same buckets from the points themselves, with the TypeScript cell functions
       const pts = await q<{ x: number; y: number }>(`SELECT ST_X(p) AS x, ST_Y(p) AS y FROM cases c, districts d,

@@ -17,7 +17,7 @@ import {
 } from '../../api/analysis/hotspots/cells.ts';
 import { hotComponents, indexCells } from '../../api/analysis/hotspots/components.ts';
 import { isEdge, spaceTimeNeighbors, spaceTimePairs } from '../../api/analysis/hotspots/gi.ts';
-import { monthRange, trendOf } from '../../api/analysis/hotspots/areas.ts';
+import { mergeBoxes, monthEdges, monthRange, trendOf } from '../../api/analysis/hotspots/areas.ts';
 import { localDate, nextStep, stepStart, stepWindow } from '../../api/analysis/hotspots/steps.ts';
 
 describe('square cells', () => {
@@ -134,7 +134,28 @@ describe('hotspot areas (edge-contiguous cells with bin ≥ 2)', () => {
   });
 });
 
+describe('prefilter boxes of hot areas', () => {
+  it('are merged west to east down to the limit, covering every box', () => {
+    const boxes: [number, number, number, number][] = Array.from({ length: 10 }, (_, i) => [i * 10, i, i * 10 + 5, i + 5]);
+    expect(mergeBoxes(boxes, 32)).toBe(boxes);
+    const merged = mergeBoxes(boxes, 3);
+    expect(merged.length).toBeLessThanOrEqual(3);
+    for (const [x0, y0, x1, y1] of boxes) {
+      expect(merged.some((m) => m[0] <= x0 && m[1] <= y0 && m[2] >= x1 && m[3] >= y1)).toBe(true);
+    }
+  });
+});
+
 describe('monthly trend of an area', () => {
+  it('has month edges at local midnight of the 1st, one more than the months', () => {
+    expect(monthEdges(['2025-12', '2026-01']).map((d) => d.toISOString())).toEqual([
+      '2025-11-30T16:00:00.000Z',
+      '2025-12-31T16:00:00.000Z',
+      '2026-01-31T16:00:00.000Z',
+    ]);
+    expect(monthEdges([])).toEqual([]);
+  });
+
   it('lists every month of the window, zeros included', () => {
     expect(monthRange(new Date('2025-11-30T16:00:00Z'), new Date('2026-02-10T00:00:00Z'))).toEqual(['2025-12', '2026-01', '2026-02']);
     const t = trendOf(['2025-01', '2025-02', '2025-03', '2025-04', '2025-05', '2025-06'], new Map([['2025-02', 1], ['2025-04', 3], ['2025-05', 4], ['2025-06', 9]]));

@@ -113,12 +113,14 @@ export async function hotAreas(
   let hot = 0, total = 0;
   for (let i = 0; i < counts.length; i++) total += counts[i];
   const reach = lattice.size; // a cell lies within its size of its centroid, for both lattices
+  const hotBoundary: string[] = []; // only these need the in-area test in the breakdown scan
   groups.forEach((g, c) => {
     const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
     for (const i of g) {
       keys.push(sqlKey(lattice.a[i], lattice.b[i]));
       comps.push(c);
       hot += counts[i];
+      if (!lattice.inside[i]) hotBoundary.push(keys[keys.length - 1]);
       as.push(lattice.a[i]);
       bs.push(lattice.b[i]);
       const x = lattice.coords[2 * i], y = lattice.coords[2 * i + 1];
@@ -137,7 +139,7 @@ export async function hotAreas(
          CROSS JOIN LATERAL ${geom} AS e GROUP BY t.comp) s`,
       [as, bs, comps, lattice.size, lattice.srid],
     ),
-    areaBreakdowns(db, q, lattice.boundaryKeys, { keys, comps }, mergeBoxes(boxes, MAX_BOXES), total > 0 ? hot / total : 0, monthEdges(months)),
+    areaBreakdowns(db, q, hotBoundary, { keys, comps }, mergeBoxes(boxes, MAX_BOXES), total > 0 ? hot / total : 0, monthEdges(months)),
   ]);
   const shapeOf = new Map(shapes.rows.map((r) => [r.comp, r]));
   const areas: HotArea[] = groups.map((g, c) => {

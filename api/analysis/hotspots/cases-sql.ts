@@ -8,7 +8,7 @@
  * for cases in cells straddling the area's boundary; cells wholly inside need no test.
  */
 import type pg from 'pg';
-import { cellIndexSql, hexLateralSql, sqlKeyExpr, type CellKind } from './cells.ts';
+import { cellGeomSql, cellIndexSql, hexLateralSql, sqlKeyExpr, type CellKind } from './cells.ts';
 import type { Filters, HotspotParams, Step } from './params.ts';
 import type { StudyArea } from './study-area.ts';
 
@@ -136,20 +136,61 @@ export interface CellCount {
   a: number;
   b: number;
   n: number;
-  first: Date;
-  last: Date;
+  first: Date | null;
+  last: Date | null;
+}
+
+/** The lattice cells that straddle the study area's boundary. */
+export interface BoundaryCells {
+  a: ArrayLike<number>;
+  b: ArrayLike<number>;
+  keys: string[];
 }
 
 /**
- * Counts per cell. Rows for cells outside the lattice (cases in the area's bounding box but not in
- * the area) come back too and are dropped by the caller.
+ * Per boundary cell (and time step, with `edges`): how many of its cases lie outside the study area,
+ * and the first and last report time of those inside. Only cases near the boundary are read: a bitmap
+ * index scan over the boundary cells' boxes in WGS84 (1e-6° of margin: a projected cell's straight
+ * edges bend a little in degrees).
  */
-export async function countByCell(db: Db, q: CellQuery, boundaryKeys: string[]): Promise<CellCount[]> {
+async function outsideByCell(db: Db, q: CellQuery, boundary: BoundaryCells, edges?: Date[]): Promise<(CellCount & { t?: number })[]> {
+  if (!boundary.keys.length) return [];
+  const args = new Args();
+  const size = args.add(q.size, '::float8');
+  const srid = args.add(q.area.srid, '::int');
+  const cell = cellGeomSql(q.kind, 't.a', 't.b', size, srid);
+  const within = `c.geom && ANY(ARRAY(SELECT ST_Expand(ST_Transform(${cell}, 4326), 0.000001)
+    FROM unnest(${args.add(Array.from(boundary.a), '::int[]')}, ${args.add(Array.from(boundary.b), '::int[]')}) AS t(a, b)))`;
+  const pts = pointsSql(q, args, { reported_at: 'c.reported_at' }, within);
+  const keys = args.add(boundary.keys, '::bigint[]');
+  const geom = args.add(q.area.geom, '::geometry');
+  const t = edges ? `, ${bucketSql('k.reported_at', args.add(edges.map((d) => d.toISOString()), '::timestamptz[]'))} AS t` : '';
+  // the in-area test once per case (behind unnest), read by three aggregates
+  const sql = `SELECT k.a, k.b${edges ? ', k.t' : ''}, (count(*) FILTER (WHERE NOT k.inside))::int AS n,
+      min(k.reported_at) FILTER (WHERE k.inside) AS first, max(k.reported_at) FILTER (WHERE k.inside) AS last
+    FROM (SELECT k.a, k.b${t}, k.reported_at, unnest(ARRAY[ST_Intersects(${geom}, ${ptGeom(q, args)})]) AS inside
+          FROM (${pts}) k WHERE ${sqlKeyExpr('k.a', 'k.b')} = ANY(${keys})) k
+    GROUP BY k.a, k.b${edges ? ', k.t' : ''}`;
+  return (await db.query(sql, args.values)).rows;
+}
+
+/**
+ * Counts per cell of the in-area cases, with their first and last report time. The scan counts every
+ * case of the area's bounding box by cell, with no per-case test; the cases outside the area that fall
+ * in boundary cells are then counted near the boundary only, and taken off. Rows for cells outside the
+ * lattice come back too and are dropped by the caller.
+ */
+export async function countByCell(db: Db, q: CellQuery, boundary: BoundaryCells): Promise<CellCount[]> {
   const args = new Args();
   const pts = pointsSql(q, args, { reported_at: 'c.reported_at' });
   const sql = `SELECT k.a, k.b, count(*)::int AS n, min(k.reported_at) AS first, max(k.reported_at) AS last
-    FROM (${pts}) k WHERE ${inAreaSql(q, args, boundaryKeys)} GROUP BY k.a, k.b`;
-  return (await db.query<CellCount>(sql, args.values)).rows;
+    FROM (${pts}) k GROUP BY k.a, k.b`;
+  const all = await db.query<CellCount>(sql, args.values);
+  const fix = new Map((await outsideByCell(db, q, boundary)).map((r) => [`${r.a},${r.b}`, r]));
+  return all.rows.map((r) => {
+    const o = fix.get(`${r.a},${r.b}`);
+    return o ? { a: r.a, b: r.b, n: r.n - o.n, first: o.first, last: o.last } : r;
+  });
 }
 
 export interface StepCount {
@@ -170,13 +211,14 @@ export function bucketSql(ts: string, edges: string): string {
 }
 
 /** Counts per cell and time step; `edges` are the step boundaries (steps + 1 instants, ascending). */
-export async function countByCellAndStep(db: Db, q: CellQuery, boundaryKeys: string[], edges: Date[]): Promise<StepCount[]> {
+export async function countByCellAndStep(db: Db, q: CellQuery, boundary: BoundaryCells, edges: Date[]): Promise<StepCount[]> {
   const args = new Args();
   const pts = pointsSql(q, args, { reported_at: 'c.reported_at' });
   const e = args.add(edges.map((d) => d.toISOString()), '::timestamptz[]');
-  const sql = `SELECT k.a, k.b, ${bucketSql('k.reported_at', e)} AS t, count(*)::int AS n
-    FROM (${pts}) k WHERE ${inAreaSql(q, args, boundaryKeys)} GROUP BY 1, 2, 3`;
-  return (await db.query<StepCount>(sql, args.values)).rows;
+  const sql = `SELECT k.a, k.b, ${bucketSql('k.reported_at', e)} AS t, count(*)::int AS n FROM (${pts}) k GROUP BY 1, 2, 3`;
+  const all = await db.query<StepCount>(sql, args.values);
+  const fix = new Map((await outsideByCell(db, q, boundary, edges)).map((r) => [`${r.a},${r.b},${r.t}`, r.n]));
+  return all.rows.map((r) => ({ ...r, n: r.n - (fix.get(`${r.a},${r.b},${r.t}`) ?? 0) }));
 }
 
 /** First and last report time of the filtered in-area cases (every point tested: no lattice needed). */
@@ -251,12 +293,12 @@ export async function areaBreakdowns(
 ): Promise<AreaBreakdownRow[]> {
   if (!cells.keys.length) return [];
   const args = new Args();
-  // When the hot cells hold more than a few per cent of the cases, scanning everything in parallel
-  // beats any prefilter; otherwise a bitmap scan of the areas' boxes (10 m of margin: a projected
-  // box's straight edges bend a little in degrees) skips most cases. Only in the second case may the
-  // planner see `&& ANY(boxes)`: it cannot estimate it (it guesses a thousand rows) and would choose
-  // a serial plan over most of the table.
-  const big = share > 0.02;
+  // When the hot cells hold a large share of the cases, scanning everything in parallel beats any
+  // prefilter; otherwise a bitmap index scan of the areas' boxes (10 m of margin: a projected box's
+  // straight edges bend a little in degrees) reads only what lies near them. Only in the second case
+  // may the planner see `&& ANY(boxes)`: it cannot estimate it (it guesses a thousand rows) and plans
+  // serially — right for a small share, slow over most of the table.
+  const big = share > 0.25;
   let within: string | undefined;
   if (!big) {
     const bx = (i: number) => args.add(boxes.map((b) => b[i]), '::float8[]');

@@ -61,7 +61,7 @@ async function compute(ctx: Session, p: EmergingParams, version: DataVersion): P
   const totals = new Float64Array(n);
   let cases = 0;
   if (T) {
-    for (const r of await countByCellAndStep(ctx.db, query, lattice.boundaryKeys, w.edges)) {
+    for (const r of await countByCellAndStep(ctx.db, query, lattice.boundary, w.edges)) {
       const i = lattice.index.get(cellKey(r.a, r.b));
       const t = r.t;
       if (i === undefined || t < 0 || t >= T) continue;
@@ -96,7 +96,8 @@ async function compute(ctx: Session, p: EmergingParams, version: DataVersion): P
     `Space-time Gi*: neighbours of bin (cell, step) are the cells within the band in the same step and in the previous step (the first step has only its own); mean and variance over all ${T} × ${n} bins.`,
     'bin per step: Benjamini–Hochberg FDR over all space-time bins at once, separately at 90/95/99 % → ±1/±2/±3.',
     "category: ArcGIS Pro's emerging hot spot definitions on bins ≥ 1 (hot) / ≤ −1 (cold) and the Mann–Kendall trend (p ≤ 0.05) of each cell's z series; the exact rules are in api/domain/hotspots/emerging.ts.",
-    `Steps are calendar ${p.step === 'week' ? 'weeks (Monday first)' : 'months'} in Asia/Shanghai time; the window is widened to whole steps.`,
+    `Steps are calendar ${p.step === 'week' ? 'weeks (Monday first)' : 'months'} in Asia/Shanghai time; the window is widened to whole steps. ` +
+      'A window left open runs from the first to the last counted case, so its first and last steps may hold only part of their span (the current month, say).',
   ];
   if (T < MIN_STEPS_ADVISED) notes.push(`Only ${T} step(s): the Mann–Kendall trend needs about ${MIN_STEPS_ADVISED} to be meaningful.`);
   const parameters = {

@@ -36,13 +36,13 @@ async function compute(ctx: Session, p: HotspotParams, version: { cases: string;
   const counts = new Float64Array(n);
   let cases = 0;
   let first: Date | null = null, last: Date | null = null;
-  for (const r of await countByCell(ctx.db, query, lattice.boundaryKeys)) {
+  for (const r of await countByCell(ctx.db, query, lattice.boundary)) {
     const i = lattice.index.get(cellKey(r.a, r.b));
     if (i === undefined) continue; // in the area's bounding box, not in the area
     counts[i] = r.n;
     cases += r.n;
-    if (!first || r.first < first) first = r.first;
-    if (!last || r.last > last) last = r.last;
+    if (r.first && (!first || r.first < first)) first = r.first;
+    if (r.last && (!last || r.last > last)) last = r.last;
   }
   clock.lap('count');
   const band = resolveBand(ctx, p, pr, counts);
