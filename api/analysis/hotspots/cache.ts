@@ -21,8 +21,8 @@ export interface DataVersion {
   layers: string;
 }
 
-export async function dataVersion(db: Db | pg.Pool): Promise<DataVersion> {
-  const { rows } = await db.query<{ cases: string; layers: string | null }>(
+export async function dataVersion(pool: pg.Pool): Promise<DataVersion> {
+  const { rows } = await pool.query<{ cases: string; layers: string | null }>(
     `SELECT (SELECT coalesce(sum(changes), 0) FROM case_change_counts)::text AS cases,
             (SELECT string_agg(layer || ':' || version, ',' ORDER BY layer) FROM layer_versions WHERE layer IN ('districts', 'zones')) AS layers`,
   );

@@ -4,19 +4,21 @@
  * what comes back is one row per cell (or cell × step / area × category).
  *
  * Counting rule: a case counts when it is not voided (作废: duplicates and invalid reports), passes the
- * filters, and lies in the study area (ST_Intersects, boundary included) — tested point by point only
- * for cases in cells straddling the area's boundary; cells wholly inside need no test.
+ * filters, and lies in the study area (ST_Intersects in the metric CRS, boundary included). Only cases
+ * in cells straddling the area's boundary need that test; cells wholly inside need none.
  */
 import type pg from 'pg';
 import { cellGeomSql, cellIndexSql, hexLateralSql, sqlKeyExpr, type CellKind } from './cells.ts';
 import type { Filters, HotspotParams, Step } from './params.ts';
 import type { StudyArea } from './study-area.ts';
 
-/** One connection; an analysis runs its statements in one read-only session (see withSession). */
-export type Db = pg.ClientBase;
+/** What the analysis queries need of the database: one statement at a time, rows back. */
+export interface Db {
+  query<R = any>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
 
 /**
- * Runs `fn` on one pooled connection inside a read-only transaction, with settings for these queries:
+ * Settings of every analysis statement:
  *  - JIT off: PostGIS functions' huge cost estimates make PostgreSQL spend a second JIT-compiling a
  *    query that runs in less;
  *  - hash aggregation and hash joins rather than sorts (enable_sort / enable_mergejoin off, with the
@@ -24,20 +26,31 @@ export type Db = pg.ClientBase;
  *    of rows — on text columns under the database collation for the breakdowns — is what made the
  *    counts slow. Where only a sort will do (ORDER BY … LIMIT) PostgreSQL still sorts.
  */
-export async function withSession<T>(pool: pg.Pool, fn: (db: Db) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query(`SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_sort = off; SET LOCAL enable_mergejoin = off`);
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+const SETTINGS = `SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_sort = off; SET LOCAL enable_mergejoin = off`;
+
+/**
+ * Runs each statement on a pooled connection in its own read-only transaction with SETTINGS. The
+ * connection goes back to the pool between statements: the embedded database has only one, and an
+ * analysis' TypeScript work (Gi*, building the response) must not keep other requests waiting; on a
+ * server, independent statements of one analysis run side by side.
+ */
+export function analysisDb(pool: pg.Pool): Db {
+  return {
+    async query(sql: string, params: unknown[] = []) {
+      const client = await pool.connect();
+      try {
+        await client.query(`BEGIN READ ONLY; ${SETTINGS}`);
+        const result = await client.query(sql, params);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+  };
 }
 
 /** Positional parameters collected while writing SQL. */

@@ -5,7 +5,7 @@
  * categories of api/domain/hotspots/emerging.ts.
  */
 import { EMERGING_CATEGORIES } from '../../domain/hotspots/index.ts';
-import { countByCellAndStep, reportedRange, withSession } from './cases-sql.ts';
+import { analysisDb, countByCellAndStep, reportedRange } from './cases-sql.ts';
 import { cellKey, layoutNote } from './cells.ts';
 import { dataVersion, type DataVersion } from './cache.ts';
 import { feature, featureCollection, indexProps, num, pnum } from './geojson.ts';
@@ -22,7 +22,7 @@ export async function emerging(ctx: AnalysisContext, p: EmergingParams): Promise
   const version = await dataVersion(ctx.pool);
   const srid = p.srid ?? (await ctx.analysisSrid());
   const key = `emerging|${paramsKey({ ...p, srid })}|${version.cases}|${version.layers}`;
-  return ctx.cache.result(key, () => withSession(ctx.pool, (db) => compute({ ...ctx, db }, p, version)));
+  return ctx.cache.result(key, () => compute({ ...ctx, db: analysisDb(ctx.pool) }, p, version));
 }
 
 /** The window in whole steps: the one given, or the span of the filtered in-area cases. */

@@ -3,7 +3,7 @@
  * (DESIGN §5.4): counts in SQL, statistics in api/domain/hotspots, hot areas merged in PostGIS.
  */
 import { hotAreas, monthRange } from './areas.ts';
-import { countByCell, withSession } from './cases-sql.ts';
+import { analysisDb, countByCell } from './cases-sql.ts';
 import { cellKey, layoutNote } from './cells.ts';
 import { dataVersion } from './cache.ts';
 import { feature, featureCollection, indexProps, num, pnum, Stopwatch } from './geojson.ts';
@@ -24,7 +24,7 @@ export async function hotspots(ctx: AnalysisContext, p: HotspotParams): Promise<
   const version = await dataVersion(ctx.pool);
   const srid = p.srid ?? (await ctx.analysisSrid());
   const key = `hotspots|${paramsKey({ ...p, srid })}|${version.cases}|${version.layers}`;
-  return ctx.cache.result(key, () => withSession(ctx.pool, (db) => compute({ ...ctx, db }, p, version)));
+  return ctx.cache.result(key, () => compute({ ...ctx, db: analysisDb(ctx.pool) }, p, version));
 }
 
 async function compute(ctx: Session, p: HotspotParams, version: { cases: string; layers: string }): Promise<string> {

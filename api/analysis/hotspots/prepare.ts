@@ -19,7 +19,7 @@ export interface AnalysisContext {
   analysisSrid(): Promise<number>;
 }
 
-/** The context plus the connection of one analysis (withSession). */
+/** The context plus the database access of one analysis (analysisDb). */
 export interface Session extends AnalysisContext {
   db: Db;
 }
