@@ -195,6 +195,8 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
 
   /** Parses and maps the CSV into chunks of staging rows (runs ahead of the database by up to two chunks). */
   async function produce(push: (c: Chunk) => Promise<void>, classes: ZoneClassBoxes) {
+    // ids of the rows taken so far → their line: a repeated id is rejected, whatever becomes of its first row
+    const seen = new Map<string, number>();
     let chunk: Chunk = { rows: 0, ...(opts.copy ? { copy: [] } : { staged: [] }) };
     let text = '';
     const take = async (records: CsvRecord[]) => {
@@ -207,6 +209,12 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
           rejected.push(fromProblems(r.line, r.id, r.problems));
           continue;
         }
+        const first = seen.get(r.row.id);
+        if (first !== undefined) {
+          rejected.push({ line: rec.line, id: r.row.id, codes: ['duplicate-id'], reason: `id "${r.row.id}" repeats line ${first} (the first row is imported)` });
+          continue;
+        }
+        seen.set(r.row.id, rec.line);
         const row = stagingRow(r.row, settings, classes, now);
         chunk.rows++;
         if (chunk.copy) {
@@ -249,22 +257,17 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
       await q('TRUNCATE import_staging');
       await (chunk.copy ? copyRows(client, chunk.copy) : insertRows(client, chunk.staged!));
     });
-    const dups = await timed('derive', async () => {
+    await timed('derive', async () => {
       for (const t of SQL.CHUNK_TABLES) await q(`DROP TABLE IF EXISTS ${t}`);
       for (const [sql, params] of derive) await q(sql, params);
-      await q('ANALYZE import_rows');
       for (const o of (await q<{ line: number; id: string }>(SQL.OUTSIDE)).rows) {
         rejected.push({ line: o.line, id: o.id, codes: ['outside-jurisdiction'], reason: `outside the jurisdiction (more than ${settings.jurisdictionToleranceM} m from every district)` });
       }
-      const d = (await q<{ line: number; id: string; first: number }>(SQL.DUPLICATES)).rows;
-      for (const x of d) rejected.push({ line: x.line, id: x.id, codes: ['duplicate-id'], reason: `id "${x.id}" repeats line ${x.first} (the first row is imported)` });
-      await q(SQL.SEEN);
-      return d;
     });
     if (opts.strict && rejected.length) writing = false;
     if (!writing) return;
     await timed('write', async () => {
-      await q(SQL.DROP_LINES, [dups.map((d) => d.line)]);
+      await q(SQL.DROP_LINES, [[]]); // the rows outside the jurisdiction
       await q(SQL.EXISTING);
       const blocked = (await q<{ line: number; id: string; version: number; imported_version: number | null }>(SQL.NOT_UPDATABLE)).rows;
       for (const b of blocked) {

@@ -44,7 +44,6 @@ export function prepareSteps(p: Pick<DeriveParams, 'srid'>): [string, unknown[]]
       SELECT id, class, ST_Subdivide(ST_Segmentize(ST_Transform(geom, $1::int), 200), 8) AS m FROM roads`, [p.srid]],
     [`CREATE INDEX ON import_roads USING gist (m)`, []],
     [`ANALYZE import_roads`, []],
-    [`CREATE TEMP TABLE import_seen (id text PRIMARY KEY, line int NOT NULL) ON COMMIT DROP`, []],
   ];
 }
 
@@ -134,24 +133,13 @@ export function deriveSteps(p: DeriveParams): [string, unknown[]][] {
 
 export const OUTSIDE = `SELECT line, id FROM import_rows WHERE district_code IS NULL ORDER BY line`;
 
-/**
- * Rows repeating an id of an earlier row of the file: in an earlier chunk, or earlier in this one (the first wins).
- * Lookups that grow with the file (import_seen here, cases below) are index probes per row of the chunk, fenced
- * with OFFSET 0: a hash join would read the whole growing table once per chunk.
- */
-export const DUPLICATES = `SELECT r.line, r.id, COALESCE(s.line, f.first) AS first FROM import_rows r
-  LEFT JOIN LATERAL (SELECT s.line FROM import_seen s WHERE s.id = r.id OFFSET 0) s ON true
-  LEFT JOIN (SELECT id, min(line) AS first FROM import_rows WHERE district_code IS NOT NULL GROUP BY id HAVING count(*) > 1) f
-    ON f.id = r.id
-  WHERE r.district_code IS NOT NULL AND (s.line IS NOT NULL OR r.line > f.first) ORDER BY r.line`;
-
-/** Remembers this chunk's ids for the duplicate check of the next chunks. */
-export const SEEN = `INSERT INTO import_seen SELECT id, min(line) FROM import_rows WHERE district_code IS NOT NULL GROUP BY id
-  ON CONFLICT (id) DO NOTHING`;
-
 export const DROP_LINES = `DELETE FROM import_rows WHERE district_code IS NULL OR line = ANY ($1::int[])`;
 
-/** Cases already in the database under an id of the file. */
+/**
+ * Cases already in the database under an id of the chunk. An index probe per row, fenced with OFFSET 0: a hash
+ * join would read all of `cases` once per chunk (it grows by the chunk, and its statistics lag inside the
+ * transaction).
+ */
 export const EXISTING = `CREATE TEMP TABLE import_existing ON COMMIT DROP AS
   SELECT r.line, c.district_code, c.id, c.version, c.imported_version FROM import_rows r
   CROSS JOIN LATERAL (SELECT c.district_code, c.id, c.version, c.imported_version FROM cases c WHERE c.id = r.id OFFSET 0) c`;
