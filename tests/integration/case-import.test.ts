@@ -249,7 +249,7 @@ const ReadableFrom = (data: string | Buffer) => Readable.from([typeof data === '
 const exec = promisify(execFile);
 async function cli(args: string[], env: Record<string, string>) {
   try {
-    const { stdout, stderr } = await exec('npx', ['tsx', 'scripts/import.ts', ...args], { env: { ...process.env, ...env }, timeout: 180_000 });
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'scripts/import.ts', ...args], { env: { ...process.env, ...env }, timeout: 180_000 });
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -306,7 +306,7 @@ describe('npm run import -- cases', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.out).toMatch(/usage: npm run import -- cases <file.csv> --mapping/);
     }
-  });
+  }, 300_000);
 
   it('imports a good file (exit 0), a bad one (exit 1, report), and nothing with --strict', async () => {
     const m = path.join(FIX, 'cases-mapping.json');
@@ -330,5 +330,5 @@ describe('npm run import -- cases', () => {
     expect(rep.rejected).toHaveLength(7);
     expect(rep.departmentsCreated).toEqual([expect.objectContaining({ name: 'Brand New Office' })]);
     expect(await countCases()).toBe(10);
-  });
+  }, 300_000);
 });

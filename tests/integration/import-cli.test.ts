@@ -13,7 +13,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'citylens-cli-'));
 /** Runs `npm run import -- …` as a user would; returns exit code and output. */
 async function importCli(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'scripts/import.ts', ...args], { env: { ...process.env, ...env }, timeout: 120_000 });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/import.ts', ...args], { env: { ...process.env, ...env }, timeout: 120_000 });
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -53,7 +53,7 @@ describe('npm run import -- layer', () => {
       expect(r.out).toMatch(msg);
       expect(r.out).toMatch(/usage: npm run import/);
     }
-  });
+  }, 300_000);
 
   it('imports a good file (exit 0) and rejects a bad one with a report (exit 1), writing nothing', async () => {
     const good = await importCli(['layer', 'districts', path.join(tmp, 'districts.geojson')], env);
@@ -74,5 +74,5 @@ describe('npm run import -- layer', () => {
     expect(r.out).toMatch(/feature 1 \(x\): class "highway" must be one of/);
     expect(JSON.parse(fs.readFileSync(reportFile, 'utf8')).rejected).toHaveLength(1);
     if (t) expect(Number((await t.db.pool.query('SELECT count(*) AS n FROM roads')).rows[0].n)).toBe(0);
-  });
+  }, 300_000);
 });
