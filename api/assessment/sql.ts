@@ -36,13 +36,9 @@ export interface MetricsSqlOptions {
   hasRepeat: boolean;
 }
 
-/**
- * $1 = from, $2 = to (timestamptz). Returns one row per unit: `unit` and one bigint column per count metric.
- * The WHERE keeps every case any count can need: reported before `to`, and neither closed nor voided before `from`
- * (a case closed or voided earlier has no timestamp in P and is not open at its end).
- */
-export function metricsSql(o: MetricsSqlOptions): string {
-  const F: Record<CountMetric, string> = {
+/** Each count's condition over the derived columns of CASE_LATERALS (the definitions of metrics.ts in SQL). */
+export function metricConditions(o: Omit<MetricsSqlOptions, 'by'>): Record<CountMetric, string> {
+  return {
     reported: `c.reported_at >= $1`,
     accepted: `c.accepted_at >= $1 AND c.accepted_at < $2`,
     registered: `f.cohort`,
@@ -68,12 +64,10 @@ export function metricsSql(o: MetricsSqlOptions): string {
     overdueOpen: `f.open_at_end AND c.deadline < $2 AND NOT (c.suspended_at IS NOT NULL AND c.suspended_at < $2)`,
     openAtEnd: `f.open_at_end`,
   };
-  const cols = Object.entries(F).map(([k, cond]) => `count(*) FILTER (WHERE ${cond}) AS "${k}"`);
-  return `
-SELECT u.unit, ${cols.join(',\n  ')}
-FROM cases c
-CROSS JOIN LATERAL (SELECT ${UNIT_SQL[o.by]} AS unit) u
-CROSS JOIN LATERAL (SELECT
+}
+
+/** Derived columns of a case for a period: live, spanning, due-at times, and the `f` row the conditions read. */
+export const CASE_LATERALS = `CROSS JOIN LATERAL (SELECT
     -- registered before the end and not voided by then: the cases that can be due
     c.registered_at < $2 AND (c.voided_at IS NULL OR c.voided_at >= $2) AS live,
     -- 延期 or 挂账: owned by the registration period (seed 004 第十一条)
@@ -96,9 +90,25 @@ CROSS JOIN LATERAL (SELECT s2.*,
          ELSE s2.due_close AND s2.closed_by_end END AS closed,
     CASE WHEN s2.spanning THEN s2.live AND s2.h >= $1 AND s2.h < $2
          ELSE s2.due_handle AND s2.h < $2 END AS handled
-  ) f
-WHERE coalesce(c.closed_at, c.voided_at, 'infinity'::timestamptz) >= $1 AND c.reported_at < $2 -- cases_end_of_life_idx
-  AND (c.closed_at IS NULL OR c.closed_at >= $1) AND (c.voided_at IS NULL OR c.voided_at >= $1)
+  ) f`;
+
+/** Every case any count can need: reported before `to`, neither closed nor voided before `from`. */
+export const CASE_WHERE = `coalesce(c.closed_at, c.voided_at, 'infinity'::timestamptz) >= $1 AND c.reported_at < $2 -- cases_end_of_life_idx
+  AND (c.closed_at IS NULL OR c.closed_at >= $1) AND (c.voided_at IS NULL OR c.voided_at >= $1)`;
+
+/**
+ * $1 = from, $2 = to (timestamptz). Returns one row per unit: `unit` and one bigint column per count metric.
+ * The WHERE keeps every case any count can need: reported before `to`, and neither closed nor voided before `from`
+ * (a case closed or voided earlier has no timestamp in P and is not open at its end).
+ */
+export function metricsSql(o: MetricsSqlOptions): string {
+  const cols = Object.entries(metricConditions(o)).map(([k, cond]) => `count(*) FILTER (WHERE ${cond}) AS "${k}"`);
+  return `
+SELECT u.unit, ${cols.join(',\n  ')}
+FROM cases c
+CROSS JOIN LATERAL (SELECT ${UNIT_SQL[o.by]} AS unit) u
+${CASE_LATERALS}
+WHERE ${CASE_WHERE}
 GROUP BY u.unit`;
 }
 

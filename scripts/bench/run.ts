@@ -11,6 +11,11 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<Figure[]> }>> =
   grids: () => import('./grids.ts'),
   live: () => import('./live.ts'),
   repeats: () => import('./repeats.ts'),
+  assessment: () => import('./assessment.ts'),
+  intake: () => import('./intake.ts'),
+  'case-import': () => import('./case-import.ts'),
+  hotspots: () => import('./hotspots.ts'),
+  console: () => import('./console.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

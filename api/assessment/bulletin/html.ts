@@ -33,7 +33,14 @@ function categories(b: Bulletin): string {
 <tbody>${rows}<tr class="total">${tot(c)}${tot(e)}</tr></tbody></table>`;
 }
 
-const reasonLine = (g: ReasonGroup) => `<p class="reason"><b>${esc(g.department)}</b>：${g.minors.map((m) => `${esc(m.name)} ${m.count} 件`).join('，')}。</p>`;
+/** A department's reasons, the six most frequent minors by name (the rest summed: every minor is in 附表). */
+const REASONS_SHOWN = 6;
+function reasonLine(g: ReasonGroup): string {
+  const shown = g.minors.length > REASONS_SHOWN + 1 ? g.minors.slice(0, REASONS_SHOWN) : g.minors;
+  const rest = g.minors.slice(shown.length);
+  const more = rest.length ? `，其他${rest.length}类 ${rest.reduce((a, m) => a + m.count, 0)} 件` : '';
+  return `<p class="reason"><b>${esc(g.department)}</b>（${g.count} 件）：${shown.map((m) => `${esc(m.name)} ${m.count} 件`).join('，')}${more}。</p>`;
+}
 
 function deduction(s: DeductionSection, i: number): string {
   const points = s.points === null ? '（本考核方案不计扣分）' : `，扣 ${s.points.toFixed(2)} 分`;
@@ -88,6 +95,7 @@ p.reason { text-indent: 2em; }
 p.level { font-weight: 700; }
 .sign { text-align: right; margin-top: 28px; line-height: 2; }
 .attach { text-indent: 0; margin-top: 16px; }
+p.small { font-size: 12px; color: #333; }
 table.grid { border-collapse: collapse; width: 100%; margin: 8px 0 10px; font-family: "Noto Sans CJK SC", "SimSun", sans-serif; font-size: 10.5px; line-height: 1.35; page-break-inside: auto; }
 table.grid caption { font-family: "Noto Sans CJK SC", "SimHei", sans-serif; font-weight: 700; font-size: 13px; padding: 4px 0; }
 table.grid th, table.grid td { border: 1px solid #000; padding: 2px 4px; vertical-align: middle; }
@@ -119,7 +127,7 @@ export function bulletinHtml(b: Bulletin): string {
   const csvLinks = b.tables.map((x) => `<a href="./${b.period.label}.csv?scheme=${esc(b.scheme.id)}&amp;table=${x.id}">${esc(x.sheet)}</a>`).join(' · ');
   const sources = s.sources.map((x) => `${esc(x.name)}立案 ${x.registered} 件，结案 ${x.closed} 件`).join('；');
   return `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>${esc(b.title)}</title><style>${CSS}</style></head>
 <body>
 <nav class="toolbar"><b>${esc(b.period.title)}通报</b><span>考核方案：${esc(b.scheme.name)}</span>
@@ -131,21 +139,22 @@ export function bulletinHtml(b: Bulletin): string {
 <p class="to">${b.addressees.map(esc).join('、')}：</p>
 <p>${esc(b.issuer)}对${esc(b.period.title)}份智慧城管数管系统运行工作情况进行汇总，现将数字城管案件处置情况通报如下：</p>
 
-<h2>一、案件来源及处置情况</h2>
+<h2 id="s1">一、案件来源及处置情况</h2>
 <p>本月，${esc(b.county)}平台立案 ${s.current.registered} 件，应结案 ${s.current.dueToClose} 件，结案 ${s.current.closed} 件，结案率 ${formatPercent(s.current.closureRate.value)}，按期结案率 ${formatPercent(s.current.onTimeClosureRate.value)}（上月分别为 ${formatPercent(s.previous.closureRate.value)}、${formatPercent(s.previous.onTimeClosureRate.value)}）；应处置 ${s.current.dueToHandle} 件，处置 ${s.current.handled} 件，处置率 ${formatPercent(s.current.handlingRate.value)}；月末超期未结案 ${s.current.overdueOpen} 件。${sources ? `其中，${sources}。` : ''}</p>
 ${table(t('sources'))}
 
-<h2>二、${esc(b.county)}部、事件问题立案及处置情况</h2>
+<h2 id="s2">二、${esc(b.county)}部、事件问题立案及处置情况</h2>
 ${categories(b)}
 
-<h2>三、案件考核扣分及原因分析</h2>
+<h2 id="s3">三、案件考核扣分及原因分析</h2>
 ${b.deductions.map(deduction).join('\n')}
+<p class="small">各单位扣分原因按小类列出件数最多的${REASONS_SHOWN}类，全部明细见附表。</p>
 
-<h2>四、各单位考核结果</h2>
+<h2 id="s4">四、各单位考核结果</h2>
 <p>各单位考核结果根据当月综合得分进行考评（详见附件2《${esc(t('scores').title.replace(/^附件2 /, ''))}》）。</p>
 ${scoresSentence(b)}
 
-<h2>五、高发问题</h2>
+<h2 id="s5">五、高发问题</h2>
 <p>${topSentence(b.top.event, '事件')}</p>
 <p>${topSentence(b.top.component, '部件')}</p>
 <div class="tops">${top(b.top.event, '事件')}${top(b.top.component, '部件')}</div>
