@@ -5,7 +5,7 @@ import { transaction } from '../../api/db/connect.ts';
 import { importLayer } from '../../api/layers/import.ts';
 import { loadTaxonomy } from '../../api/taxonomy/load.ts';
 import { DEFAULT_REPEATS_CONFIG, type RepeatsConfig } from '../../api/domain/repeats.ts';
-import { assignRepeatGroup, recomputeCasePartition, recomputePeriod, repeatsContext, type IntakeCase, type RepeatsContext } from '../../api/analysis/repeats/store.ts';
+import { assignRepeatGroup, assignRepeatGroups, recomputeCasePartition, recomputePeriod, repeatsContext, type IntakeCase, type RepeatsContext } from '../../api/analysis/repeats/store.ts';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.ts';
 import { insertMiniDepartments, miniCity } from '../helpers/mini-city.ts';
 import { caseId, M_LAT, M_LON, plantCases, type PlantedCase } from '../helpers/plant.ts';
@@ -294,6 +294,27 @@ describe.each([
       });
       const { rows } = await t.db.pool.query(`SELECT id, repeat_group_id, is_repeat FROM cases WHERE id = ANY($1) ORDER BY id`, [[a.row.id, b.row.id]]);
       expect(rows).toEqual([{ id: a.row.id, repeat_group_id: a.row.id, is_repeat: false }, { id: b.row.id, repeat_group_id: null, is_repeat: false }]);
+      await expectStoredEqualsBatch('2026-03-01', '2026-04-01');
+    });
+
+    it('assigns a batch of reports in time order, and concurrent intakes of one partition queue', async () => {
+      const at = (h: number) => `2026-03-12T${String(h).padStart(2, '0')}:00:00Z`;
+      const rows = await plantCases(t.db.pool, Array.from({ length: 8 }, (_, i) => ({
+        id: caseId('2026-03-12', 900 + i), ...east(ALLEY, 200 + (i % 4) * 7, 200), at: at(i + 1),
+      })));
+      // one batch given newest first, and three single intakes at the same time on other connections
+      // (whichever gets the partition first, the others wait; a late one recomputes the partition)
+      const [batch] = await Promise.all([
+        assignRepeatGroups(t.db.pool, ctx, [rows[4], rows[2], rows[0], rows[6]]),
+        assignRepeatGroup(t.db.pool, ctx, rows[1]),
+        assignRepeatGroup(t.db.pool, ctx, rows[3]),
+        assignRepeatGroup(t.db.pool, ctx, rows[5]),
+      ]);
+      expect(batch).toHaveLength(4);
+      expect(batch[2]?.id).toBe(rows[0].id); // the earliest case anchors, whatever came first
+      expect(await assignRepeatGroup(t.db.pool, ctx, rows[7])).toEqual({ id: rows[0].id, size: 8, threshold: 4, reached: true });
+      const { rows: g } = await t.db.pool.query(`SELECT size, threshold, reached_at IS NOT NULL AS reached FROM repeat_groups WHERE id = $1`, [rows[0].id]);
+      expect(g).toEqual([{ size: 8, threshold: 4, reached: true }]);
       await expectStoredEqualsBatch('2026-03-01', '2026-04-01');
     });
 

@@ -59,3 +59,24 @@ describe('shipped settings files', () => {
     expect(loadZonesAnalysisConfig()).toEqual({ highIncidence: { topShare: 0.05, minCount: 30 }, maxRangeDays: 366, utcOffsetMinutes: 480 });
   });
 });
+
+describe('time order of fetched cases', () => {
+  it('radix-sorts µs times (ties by id) exactly as the comparison sort does', async () => {
+    const { timeOrderOf } = await import('../../api/domain/repeats.ts');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ t: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.constant(2 ** 52)), id: fc.string({ maxLength: 3 }) }), { maxLength: 200 }),
+        fc.integer({ min: 0, max: 1.8e15 }),
+        (rows, base) => {
+          const t = Float64Array.from(rows, (r) => base + r.t);
+          const ids = rows.map((r) => r.id);
+          const want = rows.map((_, i) => i).sort((a, b) => t[a] - t[b] || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : a - b));
+          const got = Array.from(timeOrderOf(t, ids));
+          expect(got.map((i) => [t[i], ids[i]])).toEqual(want.map((i) => [t[i], ids[i]]));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -2,7 +2,7 @@
 // engine (a partition after an out-of-order or voided case, or a whole period after an import or a config change).
 import type pg from 'pg';
 import {
-  groupRepeats, isExcluded, nearestAnchor, periodOf, thresholdOf,
+  groupRepeats, isExcluded, nearestAnchor, periodOf, thresholdOf, timeOrder,
   type CaseKind, type RepeatGrouping, type RepeatsConfig, type RoadClass,
 } from '../../domain/repeats.ts';
 import { repeatsConfigOf, type RepeatsHost } from './config.ts';
@@ -13,11 +13,19 @@ import { ANALYSIS_SETTINGS_SQL, inTransaction, tuneForAnalysis, type Client } fr
 export interface RepeatsContext {
   srid: number;
   repeats: RepeatsConfig;
+  /**
+   * Name (prepare) the intake writes, planned once per connection: planning them costs as much as running them.
+   * Only on a real server: the embedded PGlite is one session under every pool connection, where a name prepared by
+   * an earlier connection would clash.
+   */
+  prepared?: boolean;
 }
 
-export async function repeatsContext(app: RepeatsHost): Promise<RepeatsContext> {
-  return { srid: await app.analysisSrid(), repeats: repeatsConfigOf(app) };
+export async function repeatsContext(app: RepeatsHost & { db?: { kind: string } }): Promise<RepeatsContext> {
+  return { srid: await app.analysisSrid(), repeats: repeatsConfigOf(app), prepared: app.db?.kind === 'postgis' };
 }
+
+const named = (ctx: RepeatsContext, name: string) => (ctx.prepared ? { name } : {});
 
 /** What intake knows of the case it has just inserted. */
 export interface IntakeCase {
@@ -48,14 +56,8 @@ export function repeatGroupSql(alias = 'c'): string {
 const periodLockKey = (period: string) => `repeats|${period}`;
 const partitionLockKey = (d: string, kind: string, minor: string, period: string) => `repeats|${d}|${kind}|${minor}|${period}`;
 
-/** The nearest road's class within `$snap` metres of case `c` (NULL: none), for one row at intake. */
-const SNAP_SQL = `(SELECT r.class FROM roads r
-    WHERE ST_DWithin(r.geom_3857, c.geom_3857, $SNAP::float8 / cos(radians(ST_Y(c.geom))) * 1.01 + 0.01)
-      AND ST_DWithin(ST_Transform(r.geom, $SRID::int), m.p, $SNAP::float8)
-    ORDER BY ST_Distance(ST_Transform(r.geom, $SRID::int), m.p), r.id LIMIT 1)`;
-
 interface IntakeRow {
-  /** millimetres in the analysis CRS, µs: integers, as the batch reads them */
+  /** millimetres in the analysis CRS and µs: integers, as the batch reads them */
   x: number;
   y: number;
   t: number;
@@ -64,85 +66,130 @@ interface IntakeRow {
   key_area: boolean;
   repeat_group_id: string | null;
   anchors: { id: string; t: number; x: number; y: number }[];
-  out_of_order: boolean;
+  newest: { t: number; id: string } | null;
 }
 
 /**
- * Assigns a just-inserted case to its repeat group, in the caller's transaction: joins the nearest anchor within R
- * of the same county, kind, minor and period, or starts a group. When the group reaches its threshold, every member
- * is marked a repeat (cases.is_repeat) and one `repeat.detected` case_events row is appended. A case older than the
- * newest of its partition (device-stamped time, late import) makes the partition be recomputed in batch, so the
- * stored groups always equal the batch computation. Returns null for excluded categories and voided cases.
+ * Assigns a just-inserted case to its repeat group, in the caller's transaction (or its own, given a pool): joins the
+ * nearest anchor within R of the same county, kind, minor and period, or starts a group. When the group reaches its
+ * threshold, every member is marked a repeat (cases.is_repeat) and one `repeat.detected` case_events row is appended.
+ * A case older than the newest of its partition (device-stamped time, late import) makes the partition be recomputed
+ * in batch, so the stored groups always equal the batch computation. Returns null for excluded categories and
+ * voided cases.
  */
 export async function assignRepeatGroup(db: pg.Pool | Client, ctx: RepeatsContext, c: IntakeCase): Promise<RepeatGroupRef | null> {
-  if (isExcluded(ctx.repeats, c.kind, c.minor)) return null;
-  return inTransaction(db, (client) => assign(client, ctx, c));
+  return (await assignRepeatGroups(db, ctx, [c]))[0];
 }
 
-// Intake statements are named (prepared once per connection): planning these PostGIS queries costs more than running them.
+/**
+ * assignRepeatGroup for a batch of just-inserted cases (one INSERT of several reports), in one transaction: the
+ * partition locks of the whole batch are taken first, in key order (two batches never wait on each other in a
+ * cycle), then the cases are assigned one by one in time order. Results in the order given.
+ */
+export async function assignRepeatGroups(db: pg.Pool | Client, ctx: RepeatsContext, cases: readonly IntakeCase[]): Promise<(RepeatGroupRef | null)[]> {
+  const cfg = ctx.repeats;
+  const todo = cases
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => !isExcluded(cfg, c.kind, c.minor))
+    .sort((a, b) => a.c.reportedAt.getTime() - b.c.reportedAt.getTime() || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
+  const out: (RepeatGroupRef | null)[] = cases.map(() => null);
+  if (!todo.length) return out;
+  return inTransaction(db, async (client) => {
+    const periods = new Set<string>();
+    const partitions = new Set<string>();
+    for (const { c } of todo) {
+      const per = periodOf(c.reportedAt.getTime(), cfg.period, cfg.utcOffsetMinutes).key;
+      periods.add(periodLockKey(per));
+      partitions.add(partitionLockKey(c.districtCode, c.kind, c.minor, per));
+    }
+    // jit off: PostGIS cost estimates make PostgreSQL compile these small statements
+    const settings = `set_config('jit', 'off', true)`;
+    if (todo.length === 1) {
+      await client.query({
+        ...named(ctx, 'repeats-intake-lock'),
+        text: `SELECT ${settings}, pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))`,
+        values: [[...periods][0], [...partitions][0]],
+      });
+    } else {
+      await client.query(
+        `SELECT ${settings},
+                (SELECT count(pg_advisory_xact_lock_shared(hashtextextended(k, 0))) FROM (SELECT unnest($1::text[]) AS k ORDER BY 1) p),
+                (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM (SELECT unnest($2::text[]) AS k ORDER BY 1) q)`,
+        [[...periods], [...partitions]],
+      );
+    }
+    for (const { c, i } of todo) out[i] = await assignLocked(client, ctx, c);
+    return out;
+  });
+}
 
+/** Cases of group $3 (county $1): every member lies within R ($4) of the anchor, so the spatial index finds them. */
+const MEMBERS_SQL = `SELECT m.id, m.reported_at FROM cases m, repeat_groups a
+   WHERE a.district_code = $1 AND a.id = $3
+     AND ST_DWithin(m.geom_3857, ST_Transform(a.anchor_geom, 3857), $4::float8 / cos(radians(ST_Y(a.anchor_geom))) * 1.01 + 0.01)
+     AND m.district_code = $1 AND m.repeat_group_id = $3`;
+
+/**
+ * The case, the anchors of its partition within R, and the newest assigned case of the partition (a newer one than
+ * this case means it arrived out of time order). That one is the first row of a backward scan of the
+ * (minor, reported_at) index (cases_minor_idx, migration 003), a plan that stays right when the statement is prepared.
+ */
 const INTAKE_READ_SQL = `SELECT round(ST_X(m.p) * ${MM})::bigint AS x, round(ST_Y(m.p) * ${MM})::bigint AS y,
-          (extract(epoch FROM c.reported_at) * 1000000)::bigint AS t, c.status,
-          COALESCE(c.road_class, ${SNAP_SQL.replaceAll('$SNAP', '$5').replaceAll('$SRID', '$4')}, 'alley') AS road_class,
+          (extract(epoch FROM c.reported_at) * 1000000)::bigint AS t, c.status, c.road_class,
           c.zones @> '[{"level":"key"}]'::jsonb AS key_area, c.repeat_group_id,
           (SELECT coalesce(json_agg(json_build_object('id', g.id, 't', (extract(epoch FROM g.anchor_at) * 1000000)::bigint,
                                                       'x', round(ST_X(g.anchor_m) * ${MM})::bigint, 'y', round(ST_Y(g.anchor_m) * ${MM})::bigint)), '[]'::json)
              FROM repeat_groups g
             WHERE ST_DWithin(g.anchor_m, m.p, $6::float8)
               AND g.district_code = c.district_code AND g.kind = c.kind AND g.minor = c.minor AND g.period_start = $3) AS anchors,
-          EXISTS (SELECT 1 FROM repeat_groups g
-                   WHERE g.last_at >= $7 AND (g.last_at > c.reported_at OR (g.last_at = c.reported_at AND g.last_id COLLATE "C" > c.id COLLATE "C"))
-                     AND g.district_code = c.district_code AND g.kind = c.kind AND g.minor = c.minor AND g.period_start = $3) AS out_of_order
+          (SELECT json_build_object('t', (extract(epoch FROM o.reported_at) * 1000000)::bigint, 'id', o.id) FROM cases o
+            WHERE o.minor = c.minor AND o.reported_at >= $3 AND o.reported_at < $5
+              AND o.district_code = c.district_code AND o.kind = c.kind AND o.repeat_group_id IS NOT NULL AND o.status <> 'voided'
+            ORDER BY o.reported_at DESC, o.id COLLATE "C" DESC LIMIT 1) AS newest
      FROM cases c CROSS JOIN LATERAL (SELECT ST_Transform(c.geom, $4::int) AS p) m
     WHERE c.district_code = $1 AND c.id = $2`;
 
-async function assign(client: Client, { srid, repeats: cfg }: RepeatsContext, c: IntakeCase): Promise<RepeatGroupRef | null> {
+/** One case, its partition locked. */
+async function assignLocked(client: Client, ctx: RepeatsContext, c: IntakeCase): Promise<RepeatGroupRef | null> {
+  const { srid, repeats: cfg } = ctx;
   const per = periodOf(c.reportedAt.getTime(), cfg.period, cfg.utcOffsetMinutes);
-  await client.query({
-    name: 'repeats-intake-lock',
-    // custom plans only: after five executions PostgreSQL may settle on a generic plan, which cannot see that
-    // the last_at range of the out-of-order check is empty and scans every group instead
-    text: `SELECT ${ANALYSIS_SETTINGS_SQL}, set_config('plan_cache_mode', 'force_custom_plan', true),
-                  pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))`,
-    values: [periodLockKey(per.key), partitionLockKey(c.districtCode, c.kind, c.minor, per.key)],
-  });
   const { rows } = await client.query<IntakeRow>({
-    name: 'repeats-intake-read',
+    ...named(ctx, 'repeats-intake-read'),
     text: INTAKE_READ_SQL,
     // $6: R plus the millimetre rounding of both points: the JavaScript comparison in nearestAnchor decides, as in batch
-    // $7: the case's time as a constant (1 ms early for sub-millisecond stored times), so the planner sees that the
-    // last_at range is empty and reads the index instead of scanning every group
-    values: [c.districtCode, c.id, new Date(per.start), srid, cfg.roadSnapM, cfg.radiusM + 0.002, new Date(c.reportedAt.getTime() - 1)],
+    values: [c.districtCode, c.id, new Date(per.start), srid, new Date(per.end), cfg.radiusM + 0.002],
   });
   const row = rows[0];
   if (!row) throw new Error(`assignRepeatGroup: case ${c.districtCode}/${c.id} is not in the cases table`);
   if (row.status === 'voided') return null;
   if (row.repeat_group_id) return groupOfCase(client, c.districtCode, c.id);
-  if (row.out_of_order) {
+  if (row.newest && timeOrder(row.newest, { t: row.t, id: c.id }) > 0) {
     await rebuild(client, srid, cfg, { from: per.start, to: per.end, districtCode: c.districtCode, kind: c.kind, minor: c.minor }, { emitEvents: true });
     return groupOfCase(client, c.districtCode, c.id);
   }
   const anchor = nearestAnchor(row.anchors.map((a) => ({ ...a, x: a.x / MM, y: a.y / MM })), row.x / MM, row.y / MM, cfg.radiusM);
   if (!anchor) {
-    const threshold = thresholdOf(cfg.thresholds, row.road_class, row.key_area);
+    // no road class stored (a case written without derivations): the nearest road within the snap distance
+    const roadClass = row.road_class ?? (await snapRoadClasses(client, srid, cfg.roadSnapM, [c])).get(`${c.districtCode}|${c.id}`) ?? 'alley';
+    const threshold = thresholdOf(cfg.thresholds, roadClass, row.key_area);
     await client.query({
-      name: 'repeats-intake-create',
+      ...named(ctx, 'repeats-intake-create'),
       text: `WITH g AS (
          INSERT INTO repeat_groups (district_code, id, kind, minor, period, period_start, period_end, anchor_at, anchor_geom, anchor_m,
-                                    road_class, key_area, threshold, size, last_at, last_id)
-         SELECT c.district_code, c.id, c.kind, c.minor, $3, $4, $5, c.reported_at, c.geom, ST_Transform(c.geom, $6::int), $7, $8, $9, 1, c.reported_at, c.id
+                                    road_class, key_area, threshold, size)
+         SELECT c.district_code, c.id, c.kind, c.minor, $3, $4, $5, c.reported_at, c.geom, ST_Transform(c.geom, $6::int), $7, $8, $9, 1
            FROM cases c WHERE c.district_code = $1 AND c.id = $2
          RETURNING id)
        UPDATE cases SET repeat_group_id = $2 WHERE district_code = $1 AND id = $2`,
-      values: [c.districtCode, c.id, per.key, new Date(per.start), new Date(per.end), srid, row.road_class, row.key_area, threshold],
+      values: [c.districtCode, c.id, per.key, new Date(per.start), new Date(per.end), srid, roadClass, row.key_area, threshold],
     });
     return { id: c.id, size: 1, threshold, reached: false };
   }
   const { rows: joined } = await client.query<{ size: number; threshold: number }>({
-    name: 'repeats-intake-join',
+    ...named(ctx, 'repeats-intake-join'),
     text: `WITH g AS (
        UPDATE repeat_groups
-          SET size = size + 1, last_at = c.reported_at, last_id = c.id, updated_at = now(),
+          SET size = size + 1, updated_at = now(),
               reached_at = CASE WHEN reached_at IS NULL AND size + 1 >= threshold THEN c.reported_at ELSE reached_at END
          FROM cases c
         WHERE c.district_code = $1 AND c.id = $2 AND repeat_groups.district_code = $1 AND repeat_groups.id = $3
@@ -152,7 +199,7 @@ async function assign(client: Client, { srid, repeats: cfg }: RepeatsContext, c:
         WHERE district_code = $1 AND id = $2 RETURNING id),
      others AS (
        UPDATE cases SET is_repeat = true
-        WHERE district_code = $1 AND repeat_group_id = $3 AND NOT is_repeat AND (SELECT reached_now FROM g)
+        WHERE (SELECT reached_now FROM g) AND district_code = $1 AND id IN (SELECT m.id FROM (${MEMBERS_SQL}) m) AND NOT is_repeat
         RETURNING id),
      ev AS (
        INSERT INTO case_events (district_code, case_id, type, department_id, payload)
@@ -160,12 +207,11 @@ async function assign(client: Client, { srid, repeats: cfg }: RepeatsContext, c:
               json_build_object('groupId', g.id, 'kind', g.kind, 'minor', g.minor, 'period', g.period, 'roadClass', g.road_class,
                                 'keyArea', g.key_area, 'threshold', g.threshold, 'size', g.size,
                                 'anchor', json_build_array(ST_X(g.anchor_geom), ST_Y(g.anchor_geom)),
-                                'members', (SELECT jsonb_agg(m.id ORDER BY m.reported_at, m.id) FROM cases m
-                                             WHERE m.district_code = $1 AND m.repeat_group_id = $3) || to_jsonb($2::text))
+                                'members', (SELECT jsonb_agg(m.id ORDER BY m.reported_at, m.id) FROM (${MEMBERS_SQL}) m) || to_jsonb($2::text))
          FROM g WHERE g.reached_now
        RETURNING id)
      SELECT size, threshold FROM g`,
-    values: [c.districtCode, c.id, anchor.id],
+    values: [c.districtCode, c.id, anchor.id, cfg.radiusM],
   });
   const g = joined[0];
   return { id: anchor.id, size: g.size, threshold: g.threshold, reached: g.size >= g.threshold };
@@ -261,20 +307,19 @@ async function rebuild(client: Client, srid: number, cfg: RepeatsConfig, scope: 
   const periodOfGroup = (g: number) => G.periods[G.periodIndex[g]];
   await client.query(
     `INSERT INTO repeat_groups (district_code, id, kind, minor, period, period_start, period_end, anchor_at, anchor_geom, anchor_m,
-                                road_class, key_area, threshold, size, reached_at, last_at, last_id)
+                                road_class, key_area, threshold, size, reached_at)
      SELECT u.d, u.id, u.kind, u.minor, u.period, u.ps, u.pe, a.reported_at, a.geom, ST_Transform(a.geom, $1::int),
-            u.road, u.key, u.threshold, u.size, r.reported_at, l.reported_at, u.last
+            u.road, u.key, u.threshold, u.size, r.reported_at
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
-                   $9::text[], $10::bool[], $11::int[], $12::int[], $13::text[], $14::text[])
-            AS u(d, id, kind, minor, period, ps, pe, road, key, threshold, size, reached, last)
+                   $9::text[], $10::bool[], $11::int[], $12::int[], $13::text[])
+            AS u(d, id, kind, minor, period, ps, pe, road, key, threshold, size, reached)
        JOIN cases a ON a.district_code = u.d AND a.id = u.id
-       JOIN cases l ON l.district_code = u.d AND l.id = u.last
        LEFT JOIN cases r ON r.district_code = u.d AND r.id = u.reached`,
     [
       srid, col((g) => anchorOf(g).districtCode), col((g) => anchorOf(g).id), col((g) => anchorOf(g).kind), col((g) => anchorOf(g).minor),
       col((g) => periodOfGroup(g).key), col((g) => new Date(periodOfGroup(g).start)), col((g) => new Date(periodOfGroup(g).end)),
       col((g) => G.roadClass(g)), col((g) => G.key[g] === 1), col((g) => G.threshold[g]), col((g) => G.size[g]),
-      col((g) => (G.reachedBy[g] >= 0 ? cols.id[G.reachedBy[g]] : null)), col((g) => cols.id[G.last[g]]),
+      col((g) => (G.reachedBy[g] >= 0 ? cols.id[G.reachedBy[g]] : null)),
     ],
   );
   // cases that take part: set group and flag where they changed

@@ -1,11 +1,11 @@
 // GET /api/analysis/zones: cases and violations per zone and per zone level, high-incidence zones and unit grids.
 // Counts come from what intake recorded on each case (zones [{id, level}] and zone_violation), not from today's
 // polygons: a zone redrawn later does not rewrite past months.
-import type pg from 'pg';
+import pg from 'pg';
 import { rankHighIncidence, violatedZone, type ZonesAnalysisConfig } from '../../domain/zone-analysis.ts';
 import type { ZoneAtPoint, ZoneLevel, ZoneViolationLevel, ZoneWindow } from '../../domain/zones.ts';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
+import { inTransaction, tuneForAnalysis, type Client } from '../tx.ts';
 
 export const ZONE_LEVELS: readonly ZoneLevel[] = ['prohibited', 'restricted', 'key'];
 
@@ -70,7 +70,16 @@ class Tally {
 /** A zone recorded on cases but gone from the zones layer: level only. */
 const unknownZone = (id: string, level: ZoneLevel) => ({ id, name: '', level, windows: [], governedMinors: [], timeLimitClass: null, districtCode: null, known: false });
 
-export async function zoneAnalysis(db: Queryable, cfg: ZonesAnalysisConfig, range: { from: number; to: number }): Promise<ZonesResponse> {
+/** All counts from one snapshot (REPEATABLE READ), so zones, levels and grids add up while cases stream in. */
+export function zoneAnalysis(db: pg.Pool | Client, cfg: ZonesAnalysisConfig, range: { from: number; to: number }): Promise<ZonesResponse> {
+  return inTransaction(db, async (c) => {
+    if (db instanceof pg.Pool) await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await tuneForAnalysis(c);
+    return analyse(c, cfg, range);
+  });
+}
+
+async function analyse(db: Client, cfg: ZonesAnalysisConfig, range: { from: number; to: number }): Promise<ZonesResponse> {
   const inRange = `c.reported_at >= $1 AND c.reported_at < $2 AND c.status <> 'voided'`;
   const p = [new Date(range.from), new Date(range.to)];
   const zonesQ = db.query<{ id: string; name: string; level: ZoneLevel; district_code: string | null; windows: ZoneWindow[]; governed_minors: string[] }>(
@@ -90,7 +99,7 @@ export async function zoneAnalysis(db: Queryable, cfg: ZonesAnalysisConfig, rang
     `SELECT g.code, count(c.id)::int AS n FROM grids g LEFT JOIN cases c ON c.grid_code = g.code AND ${inRange} GROUP BY g.code ORDER BY g.code`, p);
   const deptQ = db.query<{ id: string; name: string }>('SELECT id, name FROM departments');
   const minorQ = db.query<{ k: string; name: string }>(`SELECT kind || ':' || code AS k, name FROM taxonomy WHERE level = 'minor'`);
-  // one after another on the same connection (PGlite has one): awaited together only to keep the code flat
+  // one connection: the queries run one after another; awaited together only to keep the code flat
   const [zones, perZone, perLevel, violations, grids, depts, minors] = await Promise.all([zonesQ, perZoneQ, perLevelQ, violationsQ, gridsQ, deptQ, minorQ]);
   const deptNames = new Map(depts.rows.map((r) => [r.id, r.name]));
   const minorNames = new Map(minors.rows.map((r) => [r.k, r.name]));

@@ -1,6 +1,8 @@
 -- Repeat cases (重复案件, issue 5; DESIGN.md §5.2). Groups as intake assigns them, one case at a time; rebuilt for a
 -- period by the batch engine (api/analysis/repeats/store.ts). Runs on PostgreSQL 15 + PostGIS 3.3 and PGlite (PG 18).
 
+-- fillfactor: intake updates a group's size on every report; room on the page keeps those updates HOT (no index
+-- entries written), since no indexed column changes.
 CREATE TABLE repeat_groups (
   district_code text NOT NULL,
   id            text NOT NULL,                 -- the anchor case's id: a case anchors at most one group
@@ -18,22 +20,19 @@ CREATE TABLE repeat_groups (
   threshold     int NOT NULL CHECK (threshold >= 2),
   size          int NOT NULL CHECK (size >= 1),
   reached_at    timestamptz,                   -- reported_at of the member that made size reach threshold
-  last_at       timestamptz NOT NULL,          -- newest member in time order (reported_at, id): a case older than
-  last_id       text NOT NULL,                 -- this at intake makes the partition be recomputed in batch
   updated_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (district_code, id)
-);
+) WITH (fillfactor = 70);
 -- Intake: anchors within R of a point (ST_DWithin in the analysis CRS). Anchors of one partition lie more than R
 -- apart, so the spatial index alone leaves a handful of rows; no partition index competes with it for that query.
 CREATE INDEX repeat_groups_anchor_m_idx ON repeat_groups USING gist (anchor_m);
--- Intake: is any group newer than this case (out of time order → recompute)? Empty ranges in the normal case.
-CREATE INDEX repeat_groups_last_at_idx ON repeat_groups (last_at);
 -- Period rebuilds.
 CREATE INDEX repeat_groups_period_idx ON repeat_groups (period_start);
 
 -- The group of a case (with district_code → repeat_groups; no foreign key: groups are rebuilt wholesale) and
 -- whether it is a repeat case (its group reached its threshold). NULL group = excluded (部件, 非法小广告 …),
--- voided, or not assigned yet.
+-- voided, or not assigned yet. Not indexed on purpose: setting them on the just-inserted case then stays a HOT
+-- update (no entry in the dozen indexes of cases); members of a group are found around its anchor instead, as
+-- every member lies within R of it.
 ALTER TABLE cases ADD COLUMN repeat_group_id text;
 ALTER TABLE cases ADD COLUMN is_repeat boolean NOT NULL DEFAULT false;
-CREATE INDEX cases_repeat_group_idx ON cases (district_code, repeat_group_id) WHERE repeat_group_id IS NOT NULL;
