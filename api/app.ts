@@ -12,6 +12,11 @@ import { gridRoutes } from './grids/routes.ts';
 import { ogcRoutes } from './ogc/routes.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { liveRoutes } from './live/routes.ts';
+import { repeatAndZoneAnalysisRoutes } from './analysis/repeat-zone-routes.ts';
+import { hotspotRoutes } from './analysis/hotspots/routes.ts';
+import { statsRoutes } from './stats/routes.ts';
+import { casesFeedRoutes } from './cases-feed/routes.ts';
+import { assessmentRoutes } from './assessment/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -60,10 +65,10 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   await app.register(ogcRoutes);
   await app.register(caseRoutes);
   await app.register(liveRoutes);
-  await app.register((await import('./analysis/repeat-zone-routes.ts')).repeatAndZoneAnalysisRoutes);
-  await app.register((await import('./analysis/hotspots/routes.ts')).hotspotRoutes);
-  await app.register((await import('./stats/routes.ts')).statsRoutes);
-  await app.register((await import('./cases-feed/routes.ts')).casesFeedRoutes);
-  await app.register((await import('./assessment/routes.ts')).assessmentRoutes);
+  await app.register(repeatAndZoneAnalysisRoutes);
+  await app.register(hotspotRoutes);
+  await app.register(statsRoutes);
+  await app.register(casesFeedRoutes);
+  await app.register(assessmentRoutes);
   return app;
 }

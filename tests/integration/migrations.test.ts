@@ -4,10 +4,12 @@ import { createTestDatabase, serverUrl } from '../helpers/db.ts';
 
 const TABLES = ['districts', 'grids', 'work_grids', 'roads', 'zones', 'taxonomy', 'departments', 'components', 'cases', 'case_events', 'layer_versions'];
 
-describe.each([
+const targets: [string, boolean][] = [
   ['embedded PGlite (PostgreSQL 18, PostGIS 3.6)', true],
-  ...(serverUrl ? [['PostgreSQL server (TEST_DATABASE_URL)', false] as const] : []),
-])('migrations on %s', (_name, embedded) => {
+  ...(serverUrl ? [['PostgreSQL server (TEST_DATABASE_URL)', false] as [string, boolean]] : []),
+];
+
+describe.each(targets)('migrations on %s', (_name, embedded) => {
   it('applies every migration once, records it, and creates the schema with spatial indexes', async () => {
     const t = await createTestDatabase({ embedded });
     try {
