@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { parseCalendar, type WorkCalendar } from '../domain/calendar.ts';
 import { DEFAULT_ZONE_TIME_LIMIT_FACTORS, parseZoneFactors, type ZoneTimeLimitFactors } from '../domain/zones.ts';
+import { envNumber as num } from '../env-number.ts';
 
 export const DEFAULT_CALENDAR_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../geodata/calendar/default.json');
 
@@ -26,14 +27,6 @@ export interface CaseConfig {
   zoneTimeLimitFactors: ZoneTimeLimitFactors;
   /** Work calendar file (geodata/calendar format). WORK_CALENDAR_FILE */
   calendarFile: string;
-}
-
-function num(env: NodeJS.ProcessEnv, name: string, dflt: number, ok: (v: number) => boolean): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || !ok(v)) throw new Error(`${name} has an invalid value: ${raw}`);
-  return v;
 }
 
 export function loadCaseConfig(env: NodeJS.ProcessEnv = process.env): CaseConfig {

@@ -1,6 +1,7 @@
 // Thresholds of the grid topology checks, read from the environment (documented in the README). Tests override
 // them through `config.grids` of buildApp, which api/config.ts does not declare: hence the loose read below.
 import type { FastifyInstance } from 'fastify';
+import { envNumber as num } from '../env-number.ts';
 
 export interface GridConfig {
   /** Overlap between two grids larger than this is a problem (m²). GRID_OVERLAP_TOLERANCE_M2 */
@@ -19,14 +20,6 @@ export interface GridConfig {
   jurisdictionM: number;
   /** Serial digits for a community that has no grids yet: 2 → 14-digit codes, 3 → 15-digit. GRID_SERIAL_DIGITS */
   serialDigits: 2 | 3;
-}
-
-function num(env: NodeJS.ProcessEnv, name: string, dflt: number, ok: (v: number) => boolean): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || !ok(v)) throw new Error(`${name} has an invalid value: ${raw}`);
-  return v;
 }
 
 export function loadGridConfig(env: NodeJS.ProcessEnv = process.env): GridConfig {
