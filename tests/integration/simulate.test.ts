@@ -10,7 +10,7 @@ const exec = promisify(execFile);
 
 async function simulate(args: string[]) {
   try {
-    const { stdout, stderr } = await exec('npx', ['tsx', 'scripts/simulate.ts', ...args], { timeout: 120_000 });
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'scripts/simulate.ts', ...args], { timeout: 120_000 });
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
