@@ -65,13 +65,22 @@ export class AssessmentData {
 
   /** Counts per unit key of one period (one statement). */
   async count(period: AssessmentPeriod, by: Breakdown): Promise<Map<string | null, Counts>> {
-    const sql = metricsSql({ by, windows: this.settings.timeWindows, offsetSeconds: offsetMs(this.settings.utcOffset) / 1000, hasRepeat: await this.hasRepeat() });
+    return (await this.countMany(period, [by])).get(by)!;
+  }
+
+  /** Counts of several breakdowns in one statement: grouped by every unit key at once, then summed per breakdown. */
+  async countMany(period: AssessmentPeriod, bys: Breakdown[]): Promise<Map<Breakdown, Map<string | null, Counts>>> {
+    const sql = metricsSql({ by: bys, windows: this.settings.timeWindows, offsetSeconds: offsetMs(this.settings.utcOffset) / 1000, hasRepeat: await this.hasRepeat() });
     const { rows } = await this.pool.query<Record<string, unknown>>(sql, [period.from, period.to]);
-    const out = new Map<string | null, Counts>();
+    const out = new Map<Breakdown, Map<string | null, Counts>>(bys.map((b) => [b, new Map()]));
     for (const r of rows) {
-      const c = emptyCounts();
-      for (const k of COUNT_METRICS) c[k] = Number(r[k]);
-      out.set((r.unit as string | null) ?? null, c);
+      bys.forEach((b, i) => {
+        const key = (r[`unit${i}`] as string | null) ?? null;
+        const m = out.get(b)!;
+        if (!m.has(key)) m.set(key, emptyCounts());
+        const c = m.get(key)!;
+        for (const k of COUNT_METRICS) c[k] += Number(r[k]);
+      });
     }
     return out;
   }
@@ -107,9 +116,21 @@ export class AssessmentData {
 
   /** Metrics of a period and of the period before, per unit, with the total. */
   async metrics(period: AssessmentPeriod, by: Breakdown): Promise<MetricsResult> {
+    return (await this.metricsMany(period, [by])).get(by)!;
+  }
+
+  /** Several breakdowns of a period and of the period before: one statement per period for all of them. */
+  async metricsMany(period: AssessmentPeriod, bys: Breakdown[]): Promise<Map<Breakdown, MetricsResult>> {
     const prev = previousPeriod(period, this.settings.utcOffset);
     // On a real server the two statements run side by side on two connections; PGlite queues them.
-    const [cur, old, cat] = await Promise.all([this.count(period, by), this.count(prev, by), this.catalog(by)]);
+    const [cur, old, cats] = await Promise.all([this.countMany(period, bys), this.countMany(prev, bys), Promise.all(bys.map((b) => this.catalog(b)))]);
+    const notes: string[] = [];
+    if (!(await this.hasRepeat())) notes.push('repeatCases: cases.is_repeat is missing (repeats migration not applied): counted as 0');
+    return new Map(bys.map((by, i) => [by, this.result(period, prev, by, cur.get(by)!, old.get(by)!, cats[i], notes)]));
+  }
+
+  private result(period: AssessmentPeriod, prev: AssessmentPeriod, by: Breakdown, cur: Map<string | null, Counts>, old: Map<string | null, Counts>,
+    cat: { units: Map<string, UnitInfo>; listAll: boolean }, notes: string[]): MetricsResult {
     const keys = new Set<string | null>([...(cat.listAll ? cat.units.keys() : []), ...cur.keys(), ...old.keys()]);
     const order = (k: string | null) => (k === null ? '\uffff' : by === 'source' ? String(SOURCE_ORDER.indexOf(k)).padStart(3, '0') : k);
     const rows = [...keys]
@@ -118,8 +139,6 @@ export class AssessmentData {
         const info = k === null ? { id: null, name: UNASSIGNED[by] } : cat.units.get(k) ?? unknownUnit(by, k);
         return { unit: info, current: figures(cur.get(k) ?? emptyCounts()), previous: figures(old.get(k) ?? emptyCounts()) };
       });
-    const notes: string[] = [];
-    if (!(await this.hasRepeat())) notes.push('repeatCases: cases.is_repeat is missing (repeats migration not applied): counted as 0');
     return {
       period: periodJson(period),
       previous: periodJson(prev),

@@ -2,7 +2,7 @@
  * GET /api/assessment/scores: a scheme applied to a period's metrics and manual inputs. A year under a
  * `mean-of-months` scheme (衡阳) is the mean of its monthly scores, each month with its own inputs.
  */
-import { emptyCounts, figures, type Figures } from '../domain/assessment/metrics.ts';
+import { emptyCounts, figures, type Counts, type Figures } from '../domain/assessment/metrics.ts';
 import { monthsOf, type AssessmentPeriod } from '../domain/assessment/period.ts';
 import { meanOfMonths, scoreUnits, type ScoreUnit, type UnitScore } from '../domain/assessment/score.ts';
 import { forGroup, type Scheme, type SchemeItem } from '../domain/assessment/scheme.ts';
@@ -48,8 +48,8 @@ export function itemMax(it: SchemeItem, group: string | null): number {
 }
 
 /** Units of a period with their figures and groups (cases without a unit are not scored). */
-export async function scoreInputs(data: AssessmentData, scheme: Scheme, period: AssessmentPeriod): Promise<{ units: ScoreUnit[]; info: Map<string, UnitInfo> }> {
-  const [counts, cat] = await Promise.all([data.count(period, scheme.by), data.catalog(scheme.by)]);
+export async function scoreInputs(data: AssessmentData, scheme: Scheme, period: AssessmentPeriod, known?: Map<string | null, Counts>): Promise<{ units: ScoreUnit[]; info: Map<string, UnitInfo> }> {
+  const [counts, cat] = await Promise.all([known ?? data.count(period, scheme.by), data.catalog(scheme.by)]);
   const ids = new Set<string>([...cat.units.keys(), ...[...counts.keys()].filter((k): k is string => k !== null)]);
   const units = [...ids].sort().map((id): ScoreUnit => {
     const info = cat.units.get(id);
@@ -59,7 +59,8 @@ export async function scoreInputs(data: AssessmentData, scheme: Scheme, period: 
   return { units, info: cat.units };
 }
 
-export async function computeScores(data: AssessmentData, scheme: Scheme, period: AssessmentPeriod, now = new Date()): Promise<ScoresResult> {
+/** `known`: the period's counts by the scheme's unit, when the caller has them already (the bulletin). */
+export async function computeScores(data: AssessmentData, scheme: Scheme, period: AssessmentPeriod, now = new Date(), known?: Map<string | null, Counts>): Promise<ScoresResult> {
   if (scheme.annual === 'mean-of-months' && period.kind === 'year') {
     // months begun by now (a past year: all twelve, ÷ 12 as 衡阳 prescribes)
     const months = monthsOf(period, data.settings.utcOffset).filter((m) => m.from < now);
@@ -70,7 +71,7 @@ export async function computeScores(data: AssessmentData, scheme: Scheme, period
     const cases = new Map(year.units.map((u) => [u.id, u.figures[scheme.ranking.caseMetric]]));
     return { period: periodJson(period), scheme: schemeSummary(scheme), months: months.map((m) => m.label), units: sortScores(meanOfMonths(scheme, monthly, cases)) };
   }
-  const [{ units }, inputs] = await Promise.all([scoreInputs(data, scheme, period), readInputs(data.pool, scheme.id, [period.label])]);
+  const [{ units }, inputs] = await Promise.all([scoreInputs(data, scheme, period, known), readInputs(data.pool, scheme.id, [period.label])]);
   const scores = scoreUnits(scheme, units, inputs.get(period.label));
   const byId = new Map(units.map((u) => [u.id, u.figures]));
   return { period: periodJson(period), scheme: schemeSummary(scheme), units: sortScores(scores).map((s) => ({ ...s, figures: byId.get(s.unit.id) })) };

@@ -29,7 +29,8 @@ function windowSql(windows: TimeWindow[], offsetSeconds: number): string {
 }
 
 export interface MetricsSqlOptions {
-  by: Breakdown;
+  /** one breakdown, or several counted in the same pass (rows per combination, summed per breakdown by the caller) */
+  by: Breakdown | Breakdown[];
   windows: TimeWindow[];
   offsetSeconds: number;
   /** cases.is_repeat exists (repeats migration applied) */
@@ -97,19 +98,23 @@ export const CASE_WHERE = `coalesce(c.closed_at, c.voided_at, 'infinity'::timest
   AND (c.closed_at IS NULL OR c.closed_at >= $1) AND (c.voided_at IS NULL OR c.voided_at >= $1)`;
 
 /**
- * $1 = from, $2 = to (timestamptz). Returns one row per unit: `unit` and one bigint column per count metric.
- * The WHERE keeps every case any count can need: reported before `to`, and neither closed nor voided before `from`
- * (a case closed or voided earlier has no timestamp in P and is not open at its end).
+ * $1 = from, $2 = to (timestamptz). Returns one row per unit — per combination of units when several breakdowns
+ * are asked for (`unit0`, `unit1` …; counts are additive, so each breakdown is the sum over the others) — and one
+ * bigint column per count metric. The WHERE keeps every case any count can need: reported before `to`, and
+ * neither closed nor voided before `from` (a case closed or voided earlier has no timestamp in P and is not open
+ * at its end).
  */
 export function metricsSql(o: MetricsSqlOptions): string {
+  const bys = Array.isArray(o.by) ? o.by : [o.by];
   const cols = Object.entries(metricConditions(o)).map(([k, cond]) => `count(*) FILTER (WHERE ${cond}) AS "${k}"`);
+  const units = bys.map((b, i) => `${UNIT_SQL[b]} AS unit${i}`);
   return `
-SELECT u.unit, ${cols.join(',\n  ')}
+SELECT ${bys.map((_, i) => `u.unit${i}`).join(', ')}, ${cols.join(',\n  ')}
 FROM cases c
-CROSS JOIN LATERAL (SELECT ${UNIT_SQL[o.by]} AS unit) u
+CROSS JOIN LATERAL (SELECT ${units.join(', ')}) u
 ${CASE_LATERALS}
 WHERE ${CASE_WHERE}
-GROUP BY u.unit`;
+GROUP BY ${bys.map((_, i) => `u.unit${i}`).join(', ')}`;
 }
 
 /**
