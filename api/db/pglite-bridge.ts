@@ -78,7 +78,7 @@ export class PGliteBridge {
         if (type === 'X') return void socket.end();
         if (skipUntilSync && type !== 'S') return;
         if (type === 'S') skipUntilSync = false;
-        let out: Buffer = Buffer.from(await this.db.execProtocolRaw(msg));
+        let out: Buffer = Buffer.from(await this.db.execProtocolRaw(refuseCopyFromStdin(msg)));
         if (EXTENDED.has(type) && hasError(out)) {
           skipUntilSync = true;
           out = withoutReadyForQuery(out);
@@ -102,6 +102,34 @@ export class PGliteBridge {
       socket.resume();
     });
   }
+}
+
+// PGlite cannot take COPY … FROM STDIN over the wire: the CopyData that follows kills the instance. Such a statement is
+// swapped for one that fails with a clear error, so the client gets an ordinary SQL error (and an aborted
+// transaction, as a server would leave it) instead of a dead database.
+const COPY_FROM_STDIN = /\bcopy\b[^;]*\bfrom\s+stdin\b/i;
+const REFUSAL = `DO $citylens$ BEGIN RAISE EXCEPTION USING ERRCODE = 'feature_not_supported', MESSAGE = 'COPY FROM STDIN is not supported by the embedded database: use INSERT, or a PostgreSQL server (DATABASE_URL)'; END $citylens$`;
+
+export function refuseCopyFromStdin(msg: Buffer): Buffer {
+  const type = String.fromCharCode(msg[0]);
+  if (type === 'Q') {
+    if (!COPY_FROM_STDIN.test(msg.toString('utf8', 5, msg.length - 1))) return msg;
+    return message('Q', Buffer.from(`${REFUSAL}\0`));
+  }
+  if (type === 'P') {
+    const nameEnd = msg.indexOf(0, 5);
+    const queryEnd = msg.indexOf(0, nameEnd + 1);
+    if (!COPY_FROM_STDIN.test(msg.toString('utf8', nameEnd + 1, queryEnd))) return msg;
+    return message('P', Buffer.concat([msg.subarray(5, nameEnd + 1), Buffer.from(`${REFUSAL}\0`), Buffer.alloc(2)]));
+  }
+  return msg;
+}
+
+function message(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.write(type, 0);
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
 }
 
 function messageLength(buf: Buffer, started: boolean): number {
