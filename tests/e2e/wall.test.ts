@@ -93,17 +93,27 @@ describe.skipIf(!hasChromium)('wall display in a real browser', () => {
   });
 
   it('puts a case reported through the API on the map and in the ticker within 2 s, and opens it on a click', async () => {
+    // When the page applies each live event (store, map layer data and ticker change in that same batch).
+    await w.page.evaluate(() => {
+      const c = (window as any).__citylens;
+      (window as any).__arrivals = {};
+      c.live.subscribe((batch: { caseId: string | null; type: string }[]) => {
+        for (const e of batch) if (e.caseId && e.type === 'case.created') (window as any).__arrivals[e.caseId] ??= Date.now();
+      });
+    });
     const reported = await api('/api/cases', 'demo-operator', {
       method: 'POST',
       body: JSON.stringify({ source: 'hotline', kind: 'event', minor: '0102', description: '大屏测试：路边暴露垃圾', lon: where[0], lat: where[1] }),
     });
+    const t0 = Date.now(); // the API has answered: the case is committed
     expect(reported.status).toBe(201);
     const id = reported.body.id as string;
-    const t0 = Date.now();
-    await w.page.waitForFunction((caseId) => (window as any).__citylens.store.row(caseId) !== undefined, id, { timeout: 2000, polling: 50 });
-    await w.page.locator(`.ticker li[data-case="${id}"][data-type="case.created"]`).waitFor({ timeout: Math.max(100, 2000 - (Date.now() - t0)) });
-    const elapsed = Date.now() - t0;
-    expect(elapsed).toBeLessThanOrEqual(2000);
+    await w.page.waitForFunction((caseId) => (window as any).__citylens.store.row(caseId) !== undefined, id, { timeout: 10_000, polling: 50 });
+    await w.page.locator(`.ticker li[data-case="${id}"][data-type="case.created"]`).waitFor({ timeout: 10_000 });
+    // Same clock (one machine): the page had it within 2 s of the API's answer, even when the harness polls late.
+    const arrived = await w.page.evaluate((caseId) => (window as any).__arrivals[caseId] as number, id);
+    console.info(`wall: case ${id} applied in the page ${arrived - t0} ms after the API answered`);
+    expect(arrived - t0).toBeLessThanOrEqual(2000);
     // Drawn where it was reported: deck.gl picks it there (it is the newest, so on top).
     await expect.poll(() => caseAt(w.page, where), { timeout: 2000, interval: 100 }).toBe(id);
     await w.page.screenshot({ path: path.join(ARTIFACTS, 'wall-1920x1080.png') });
@@ -132,6 +142,39 @@ describe.skipIf(!hasChromium)('wall display in a real browser', () => {
       [rows[0].id],
     );
     await w.page.locator(`.ticker li[data-case="${rows[0].id}"][data-type="case.light"]`).waitFor({ timeout: 5000 });
+  });
+
+  it('tours: with 自动巡航 on, a repeat alert flies the map to its case and opens it', async () => {
+    await w.page.evaluate(() => (window as any).__citylens.state.selectCase(null));
+    await expect.poll(() => w.page.evaluate(() => (window as any).__citylens.state.selectedCase)).toBeNull();
+    await w.page.getByRole('button', { name: '自动巡航' }).click();
+    const { rows } = await server.database.db.pool.query<{ id: string; lon: number; lat: number }>(
+      `SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM cases WHERE status NOT IN ('closed', 'voided') AND kind = 'event'
+       ORDER BY reported_at DESC OFFSET 3 LIMIT 1`,
+    );
+    const c = rows[0];
+    await server.database.db.pool.query(
+      `INSERT INTO case_events (district_code, case_id, type, payload)
+       SELECT district_code, id, 'repeat.detected', json_build_object('minor', minor, 'kind', kind, 'size', 3, 'threshold', 3, 'anchor', json_build_array($2::float8, $3::float8))
+       FROM cases WHERE id = $1`,
+      [c.id, c.lon, c.lat],
+    );
+    await w.page.locator(`.ticker li[data-case="${c.id}"][data-type="repeat.detected"]`).waitFor({ timeout: 5000 });
+    await expect.poll(() => w.page.evaluate(() => (window as any).__citylens.state.selectedCase), { timeout: 5000 }).toBe(c.id);
+    await expect
+      .poll(
+        () =>
+          w.page.evaluate(([lon, lat]) => {
+            const m = (window as any).__citylens.map;
+            const ctr = m.getCenter();
+            return !m.isMoving() && Math.abs(m.getZoom() - 16.5) < 0.05 && Math.abs(ctr.lng - lon) < 1e-4 && Math.abs(ctr.lat - lat) < 1e-4;
+          }, [c.lon, c.lat]),
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBe(true);
+    await w.page.screenshot({ path: path.join(ARTIFACTS, 'wall-1920x1080-tour.png') });
+    await w.page.getByRole('button', { name: '巡航中' }).click(); // off: back to the whole district
+    await expect.poll(() => w.page.evaluate(() => (window as any).__citylens.map.getZoom() as number), { timeout: 20_000 }).toBeLessThan(15);
   });
 
   it('lays out at 3840×2160 the same way, only larger', async () => {

@@ -31,6 +31,9 @@ export function attachDeck(map: MapLibreMap, pixelRatio = window.devicePixelRati
     interleaved: false,
     layers: [],
     useDevicePixels: pixelRatio,
+    // No MSAA (the browser's default for a WebGL canvas): the scatterplot shader smooths its own edges, and
+    // multisampling a full-screen canvas costs a software renderer several times the frame time.
+    deviceProps: { webgl: { antialias: false } },
     // deck's own canvas takes no pointer events (the map's does): show the hand on the map's canvas.
     onHover: (info) => {
       canvas.style.cursor = info.picked ? 'pointer' : '';

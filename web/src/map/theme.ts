@@ -40,21 +40,40 @@ function toHsl(r: number, g: number, b: number): [number, number, number] {
   return [h * 60, s, l];
 }
 
-/** Turns lightness over into [0.07, 0.9]; hue kept, saturation eased so deep colours do not glow. */
-export function darken(css: string): string {
+/**
+ * How a layer's colours change: most turn their lightness over; road fills stay lighter than the ground (a
+ * night map's streets), their casings darker; area tints lose most of their colour so the cases stand out.
+ */
+export type Treatment = 'invert' | 'road' | 'casing' | 'tint';
+
+/** Lightness turned over into [0.07, 0.9] (or as the treatment says); hue kept. */
+export function darken(css: string, how: Treatment = 'invert'): string {
   const c = parse(css);
   if (!c) return css;
   const [h, s, l] = toHsl(c[0], c[1], c[2]);
-  const l2 = 0.07 + (1 - l) * 0.83;
-  const s2 = l > 0.35 && l < 0.65 ? s : s * 0.7; // mid tones (zones, status colours) keep their strength
+  let l2 = 0.07 + (1 - l) * 0.83;
+  let s2 = l > 0.35 && l < 0.65 ? s : s * 0.7; // mid tones (zones, status colours) keep their strength
+  if (how === 'road') l2 = 0.2 + 0.3 * l;
+  else if (how === 'casing') l2 = 0.1 + 0.12 * l;
+  else if (how === 'tint') {
+    l2 = 0.1 + (1 - l) * 0.5;
+    s2 = s * 0.35;
+  }
   return `hsla(${h.toFixed(1)}, ${(s2 * 100).toFixed(1)}%, ${(l2 * 100).toFixed(1)}%, ${c[3]})`;
 }
 
-function walk(v: unknown): unknown {
-  // Only literal colours: expression operators and match labels ("get", "prohibited" …) stay.
-  if (typeof v === 'string') return /^(#|rgba?\(|hsla?\()/i.test(v) ? darken(v) : v;
-  if (Array.isArray(v)) return v.map(walk);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+function treatment(layerId: string, layerType: string): Treatment {
+  if (/^roads-.*-casing$/.test(layerId)) return 'casing';
+  if (/^roads-(main|secondary|alley)$/.test(layerId)) return 'road';
+  if (layerType === 'fill' && layerId.startsWith('districts-')) return 'tint';
+  return 'invert';
+}
+
+function walk(v: unknown, how: Treatment): unknown {
+  // Only literal colours are touched: expression operators and match labels ("get", "prohibited" …) stay.
+  if (typeof v === 'string') return /^(#|rgba?\(|hsla?\()/i.test(v) ? darken(v, how) : v;
+  if (Array.isArray(v)) return v.map((x) => walk(x, how));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, how)]));
   return v;
 }
 
@@ -65,7 +84,8 @@ export function darkStyle(style: StyleSpecification): StyleSpecification {
     layers: style.layers.map((layer) => {
       const paint = (layer as { paint?: Record<string, unknown> }).paint;
       if (!paint) return layer;
-      const next = Object.fromEntries(Object.entries(paint).map(([k, v]) => [k, /color$/.test(k) ? walk(v) : v]));
+      const how = treatment(layer.id, layer.type);
+      const next = Object.fromEntries(Object.entries(paint).map(([k, v]) => [k, /color$/.test(k) ? walk(v, how) : v]));
       return { ...layer, paint: next } as typeof layer;
     }),
   };

@@ -6,6 +6,7 @@
 import { ScatterplotLayer } from '@deck.gl/layers';
 import type { Layer } from '@deck.gl/core';
 import type { caseStore as Store, Fresh } from './store.svelte.ts';
+import { CasePointsLayer } from './points-layer.ts';
 
 export type Theme = 'light' | 'dark';
 type RGBA = [number, number, number, number];
@@ -105,7 +106,7 @@ export function caseLayers(opts: {
   const { data, theme, store, fresh, selected, now, scale, close } = opts;
   const outline: RGBA = theme === 'dark' ? [8, 16, 28, 220] : [255, 255, 255, 230];
   const layers: Layer[] = [
-    new ScatterplotLayer({
+    new CasePointsLayer({
       id: CASES_LAYER_ID,
       data,
       radiusUnits: 'pixels',

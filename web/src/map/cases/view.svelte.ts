@@ -8,7 +8,12 @@ import { mapState } from '../state.svelte.ts';
 import { filterRows } from './filter.ts';
 import { caseStore } from './store.svelte.ts';
 
-live.subscribe((batch) => caseStore.apply(batch));
+live.subscribe((batch) => {
+  caseStore.apply(batch);
+  // A change to a case the snapshot lacks (dispatched to a department token's own department just now):
+  // take a fresh snapshot, at most once a minute.
+  if (batch.some((e) => e.caseId && (e.type === 'case.updated' || e.type === 'case.light') && caseStore.row(e.caseId) === undefined)) caseView.refreshSoon();
+});
 
 class CaseView {
   /** Minute clock, so "today" rolls over at midnight without a reload. */
@@ -43,6 +48,27 @@ class CaseView {
       await caseStore.load();
     }
     live.start(token, caseStore.resumeAfter);
+  }
+
+  /**
+   * A fresh snapshot, then the stream again from it. Views that run for days call this now and then: writes
+   * that append no event (a bulk import) reach the map this way.
+   */
+  refresh(): Promise<void> {
+    this.loadedFor = '';
+    return this.connect();
+  }
+
+  private lastRefresh = 0;
+  private pending: ReturnType<typeof setTimeout> | undefined;
+  refreshSoon() {
+    if (this.pending || !caseStore.loaded) return;
+    const wait = Math.max(2000, 60_000 - (Date.now() - this.lastRefresh));
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.lastRefresh = Date.now();
+      this.refresh().catch(() => undefined);
+    }, wait);
   }
 }
 
