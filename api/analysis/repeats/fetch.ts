@@ -1,5 +1,5 @@
-// Cases for the repeat engine, read in time order with metric coordinates computed by PostGIS (the same numbers
-// intake compares), and nearest-road classes for anchors that need one.
+// Cases for the repeat engine, with metric coordinates computed by PostGIS and rounded to whole millimetres (the
+// very numbers intake compares), and nearest-road classes for anchors that need one.
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { CaseColumns, CaseKind, RepeatRules, RoadClass } from '../../domain/repeats.ts';

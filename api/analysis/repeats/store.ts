@@ -2,7 +2,7 @@
 // engine (a partition after an out-of-order or voided case, or a whole period after an import or a config change).
 import type pg from 'pg';
 import {
-  groupRepeats, isExcluded, nearestAnchor, periodOf, thresholdOf, timeOrder,
+  groupRepeats, isExcluded, nearestAnchor, periodOf, thresholdOf,
   type CaseKind, type RepeatGrouping, type RepeatsConfig, type RoadClass,
 } from '../../domain/repeats.ts';
 import { repeatsConfigOf, type RepeatsHost } from './config.ts';
@@ -66,7 +66,9 @@ interface IntakeRow {
   key_area: boolean;
   repeat_group_id: string | null;
   anchors: { id: string; t: number; x: number; y: number }[];
-  newest: { t: number; id: string } | null;
+  /** reported_at (µs) of the newest assigned case of the partition, and whether one at this case's very time sorts after it */
+  newest_t: number | null;
+  newer_tie: boolean;
 }
 
 /**
@@ -131,8 +133,9 @@ const MEMBERS_SQL = `SELECT m.id, m.reported_at FROM cases m, repeat_groups a
 
 /**
  * The case, the anchors of its partition within R, and the newest assigned case of the partition (a newer one than
- * this case means it arrived out of time order). That one is the first row of a backward scan of the
- * (minor, reported_at) index (cases_minor_idx, migration 003), a plan that stays right when the statement is prepared.
+ * this case means it arrived out of time order): the first row of a backward scan of the (minor, reported_at) index
+ * (cases_minor_idx, migration 003) — no tie-break by id in that ORDER BY, which would need a sort of the whole
+ * category's month — plus an equal-time check. Both plans stay right when the statement is prepared (generic plan).
  */
 const INTAKE_READ_SQL = `SELECT round(ST_X(m.p) * ${MM})::bigint AS x, round(ST_Y(m.p) * ${MM})::bigint AS y,
           (extract(epoch FROM c.reported_at) * 1000000)::bigint AS t, c.status, c.road_class,
@@ -142,10 +145,13 @@ const INTAKE_READ_SQL = `SELECT round(ST_X(m.p) * ${MM})::bigint AS x, round(ST_
              FROM repeat_groups g
             WHERE ST_DWithin(g.anchor_m, m.p, $6::float8)
               AND g.district_code = c.district_code AND g.kind = c.kind AND g.minor = c.minor AND g.period_start = $3) AS anchors,
-          (SELECT json_build_object('t', (extract(epoch FROM o.reported_at) * 1000000)::bigint, 'id', o.id) FROM cases o
+          (SELECT (extract(epoch FROM o.reported_at) * 1000000)::bigint FROM cases o
             WHERE o.minor = c.minor AND o.reported_at >= $3 AND o.reported_at < $5
               AND o.district_code = c.district_code AND o.kind = c.kind AND o.repeat_group_id IS NOT NULL AND o.status <> 'voided'
-            ORDER BY o.reported_at DESC, o.id COLLATE "C" DESC LIMIT 1) AS newest
+            ORDER BY o.reported_at DESC LIMIT 1) AS newest_t,
+          EXISTS (SELECT 1 FROM cases o
+                   WHERE o.minor = c.minor AND o.reported_at = c.reported_at AND o.id COLLATE "C" > c.id COLLATE "C"
+                     AND o.district_code = c.district_code AND o.kind = c.kind AND o.repeat_group_id IS NOT NULL AND o.status <> 'voided') AS newer_tie
      FROM cases c CROSS JOIN LATERAL (SELECT ST_Transform(c.geom, $4::int) AS p) m
     WHERE c.district_code = $1 AND c.id = $2`;
 
@@ -163,7 +169,7 @@ async function assignLocked(client: Client, ctx: RepeatsContext, c: IntakeCase):
   if (!row) throw new Error(`assignRepeatGroup: case ${c.districtCode}/${c.id} is not in the cases table`);
   if (row.status === 'voided') return null;
   if (row.repeat_group_id) return groupOfCase(client, c.districtCode, c.id);
-  if (row.newest && timeOrder(row.newest, { t: row.t, id: c.id }) > 0) {
+  if ((row.newest_t !== null && row.newest_t > row.t) || row.newer_tie) {
     await rebuild(client, srid, cfg, { from: per.start, to: per.end, districtCode: c.districtCode, kind: c.kind, minor: c.minor }, { emitEvents: true });
     return groupOfCase(client, c.districtCode, c.id);
   }
