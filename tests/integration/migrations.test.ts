@@ -31,5 +31,5 @@ describe.each(targets)('migrations on %s', (_name, embedded) => {
     } finally {
       await t.drop();
     }
-  });
+  }, 300_000); // starts its own database (PGlite start-up + every migration) inside the test
 });
