@@ -70,6 +70,9 @@ export async function assessmentRoutes(app: FastifyInstance) {
     for (const k of Object.keys(body)) if (!['scheme', 'period', 'inputs'].includes(k)) throw new BadRequest(k, 'is not a field here (scheme, period, inputs)');
     const s = schemeParam(schemes, typeof body.scheme === 'string' ? body.scheme : body.scheme === undefined ? undefined : '(not a string)');
     const label = inputPeriod(typeof body.period === 'string' ? body.period : body.period === undefined ? undefined : String(body.period), settings.utcOffset);
+    if (s.annual === 'mean-of-months' && /^\d{4}$/.test(label)) {
+      throw new BadRequest('period', `scheme ${s.id} scores a year as the mean of its months: enter inputs per month (YYYY-MM)`);
+    }
     const changes = parseChanges(body.inputs);
     const groupOf = await unitGroups(data, s);
     validateChanges(s, changes, groupOf);

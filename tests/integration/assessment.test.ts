@@ -304,6 +304,8 @@ describe.each(backends)('assessment on the demo city — %s', (_name, embedded) 
   it('hengyang: the year is the mean of its months so far, each month with its own inputs', async () => {
     const put1 = await put({ scheme: 'hengyang', period: '2026-03', inputs: [{ unit: 'D020', item: 'discipline', value: 30 }] });
     expect(put1.status).toBe(200);
+    const yearly = await put({ scheme: 'hengyang', period: '2026', inputs: [{ unit: 'D020', item: 'discipline', value: 30 }] });
+    expect([yearly.status, yearly.body.param]).toEqual([400, 'period']);
     const year = (await get<ScoresResult>('/api/assessment/scores?period=2026&scheme=hengyang')).body;
     const now = new Date();
     const months = year.months!;
