@@ -21,6 +21,9 @@ export default defineConfig({
         // Keep the big libraries in their own long-lived chunks so an app change re-downloads only the app.
         codeSplitting: {
           groups: [
+            // Vite's dynamic-import helper on its own: left in the deck.gl chunk, it made the app import that
+            // chunk statically, and deck.gl is loaded lazily (once the map has started).
+            { name: 'preload', test: /vite[\\/]preload-helper/, priority: 10 },
             { name: 'maplibre', test: /node_modules[\\/]maplibre-gl/ },
             { name: 'deck', test: /node_modules[\\/](@deck\.gl|@luma\.gl|@loaders\.gl|@math\.gl|@probe\.gl)/ },
           ],

@@ -119,6 +119,9 @@ describe.skipIf(!hasChromium)('operator desk in a real browser', () => {
     expect(await panel().getAttribute('data-light')).toBe('green');
     // The map follows through the live stream: the case is drawn green now.
     await expect.poll(() => storeState(first), { timeout: 5000 }).toEqual({ status: 'registered', light: 'green' });
+    // …and so does the list, in place.
+    await expect.poll(() => w.page.locator(`.scroller [data-case="${first}"]`).getAttribute('data-status')).toBe('registered');
+    expect(await w.page.locator(`.scroller [data-case="${second}"]`).getAttribute('data-status')).toBe('voided');
     await w.page.screenshot({ path: path.join(ARTIFACTS, 'desk-1366x768.png') });
   });
 
