@@ -2,7 +2,7 @@
 // engine (a partition after an out-of-order or voided case, or a whole period after an import or a config change).
 import type pg from 'pg';
 import {
-  groupRepeats, isExcluded, nearestAnchor, periodOf, thresholdOf,
+  groupRepeats, isExcluded, nearestAnchor, periodOf, thresholdOf, timeOrder,
   type CaseKind, type RepeatGrouping, type RepeatsConfig, type RoadClass,
 } from '../../domain/repeats.ts';
 import { repeatsConfigOf, type RepeatsHost } from './config.ts';
@@ -66,9 +66,8 @@ interface IntakeRow {
   key_area: boolean;
   repeat_group_id: string | null;
   anchors: { id: string; t: number; x: number; y: number }[];
-  /** reported_at (µs) of the newest assigned case of the partition, and whether one at this case's very time sorts after it */
-  newest_t: number | null;
-  newer_tie: boolean;
+  /** the newest case assigned in the partition (µs, id): a newer one than this case means it arrived out of time order */
+  newest: { t: number; id: string } | null;
 }
 
 /**
@@ -131,27 +130,23 @@ const MEMBERS_SQL = `SELECT m.id, m.reported_at FROM cases m, repeat_groups a
      AND ST_DWithin(m.geom_3857, ST_Transform(a.anchor_geom, 3857), $4::float8 / cos(radians(ST_Y(a.anchor_geom))) * 1.01 + 0.01)
      AND m.district_code = $1 AND m.repeat_group_id = $3`;
 
-/**
- * The case, the anchors of its partition within R, and the newest assigned case of the partition (a newer one than
- * this case means it arrived out of time order): the first row of a backward scan of the (minor, reported_at) index
- * (cases_minor_idx, migration 003) — no tie-break by id in that ORDER BY, which would need a sort of the whole
- * category's month — plus an equal-time check. Both plans stay right when the statement is prepared (generic plan).
- */
+/** Records case `id` (reported at `src`.anchor_at) as the newest of its partition; `src` is a CTE with kind, minor. */
+const PARTITION_UPSERT_SQL = (d: string, periodStart: string, id: string, src = 'g') => `
+         INSERT INTO repeat_partitions (district_code, kind, minor, period_start, last_at, last_id)
+         SELECT ${d}::text, s.kind, s.minor, ${periodStart}::timestamptz, s.anchor_at, ${id}::text FROM ${src} s
+         ON CONFLICT (district_code, kind, minor, period_start) DO UPDATE SET last_at = EXCLUDED.last_at, last_id = EXCLUDED.last_id`;
+
+/** The case, the anchors of its partition within R, and the newest case assigned in the partition. */
 const INTAKE_READ_SQL = `SELECT round(ST_X(m.p) * ${MM})::bigint AS x, round(ST_Y(m.p) * ${MM})::bigint AS y,
           (extract(epoch FROM c.reported_at) * 1000000)::bigint AS t, c.status, c.road_class,
           c.zones @> '[{"level":"key"}]'::jsonb AS key_area, c.repeat_group_id,
           (SELECT coalesce(json_agg(json_build_object('id', g.id, 't', (extract(epoch FROM g.anchor_at) * 1000000)::bigint,
                                                       'x', round(ST_X(g.anchor_m) * ${MM})::bigint, 'y', round(ST_Y(g.anchor_m) * ${MM})::bigint)), '[]'::json)
              FROM repeat_groups g
-            WHERE ST_DWithin(g.anchor_m, m.p, $6::float8)
+            WHERE ST_DWithin(g.anchor_m, m.p, $5::float8)
               AND g.district_code = c.district_code AND g.kind = c.kind AND g.minor = c.minor AND g.period_start = $3) AS anchors,
-          (SELECT (extract(epoch FROM o.reported_at) * 1000000)::bigint FROM cases o
-            WHERE o.minor = c.minor AND o.reported_at >= $3 AND o.reported_at < $5
-              AND o.district_code = c.district_code AND o.kind = c.kind AND o.repeat_group_id IS NOT NULL AND o.status <> 'voided'
-            ORDER BY o.reported_at DESC LIMIT 1) AS newest_t,
-          EXISTS (SELECT 1 FROM cases o
-                   WHERE o.minor = c.minor AND o.reported_at = c.reported_at AND o.id COLLATE "C" > c.id COLLATE "C"
-                     AND o.district_code = c.district_code AND o.kind = c.kind AND o.repeat_group_id IS NOT NULL AND o.status <> 'voided') AS newer_tie
+          (SELECT json_build_object('t', (extract(epoch FROM p.last_at) * 1000000)::bigint, 'id', p.last_id) FROM repeat_partitions p
+            WHERE p.district_code = c.district_code AND p.kind = c.kind AND p.minor = c.minor AND p.period_start = $3) AS newest
      FROM cases c CROSS JOIN LATERAL (SELECT ST_Transform(c.geom, $4::int) AS p) m
     WHERE c.district_code = $1 AND c.id = $2`;
 
@@ -162,14 +157,14 @@ async function assignLocked(client: Client, ctx: RepeatsContext, c: IntakeCase):
   const { rows } = await client.query<IntakeRow>({
     ...named(ctx, 'repeats-intake-read'),
     text: INTAKE_READ_SQL,
-    // $6: R plus the millimetre rounding of both points: the JavaScript comparison in nearestAnchor decides, as in batch
-    values: [c.districtCode, c.id, new Date(per.start), srid, new Date(per.end), cfg.radiusM + 0.002],
+    // $5: R plus the millimetre rounding of both points: the JavaScript comparison in nearestAnchor decides, as in batch
+    values: [c.districtCode, c.id, new Date(per.start), srid, cfg.radiusM + 0.002],
   });
   const row = rows[0];
   if (!row) throw new Error(`assignRepeatGroup: case ${c.districtCode}/${c.id} is not in the cases table`);
   if (row.status === 'voided') return null;
   if (row.repeat_group_id) return groupOfCase(client, c.districtCode, c.id);
-  if ((row.newest_t !== null && row.newest_t > row.t) || row.newer_tie) {
+  if (row.newest && timeOrder(row.newest, { t: row.t, id: c.id }) > 0) {
     await rebuild(client, srid, cfg, { from: per.start, to: per.end, districtCode: c.districtCode, kind: c.kind, minor: c.minor }, { emitEvents: true });
     return groupOfCase(client, c.districtCode, c.id);
   }
@@ -183,9 +178,10 @@ async function assignLocked(client: Client, ctx: RepeatsContext, c: IntakeCase):
       text: `WITH g AS (
          INSERT INTO repeat_groups (district_code, id, kind, minor, period, period_start, period_end, anchor_at, anchor_geom, anchor_m,
                                     road_class, key_area, threshold, size)
-         SELECT c.district_code, c.id, c.kind, c.minor, $3, $4, $5, c.reported_at, c.geom, ST_Transform(c.geom, $6::int), $7, $8, $9, 1
+         SELECT c.district_code, c.id, c.kind, c.minor, $3::text, $4::timestamptz, $5::timestamptz, c.reported_at, c.geom, ST_Transform(c.geom, $6::int), $7::text, $8::boolean, $9::int, 1
            FROM cases c WHERE c.district_code = $1 AND c.id = $2
-         RETURNING id)
+         RETURNING kind, minor, anchor_at),
+       part AS (${PARTITION_UPSERT_SQL('$1', '$4', '$2')})
        UPDATE cases SET repeat_group_id = $2 WHERE district_code = $1 AND id = $2`,
       values: [c.districtCode, c.id, per.key, new Date(per.start), new Date(per.end), srid, roadClass, row.key_area, threshold],
     });
@@ -202,7 +198,8 @@ async function assignLocked(client: Client, ctx: RepeatsContext, c: IntakeCase):
         RETURNING repeat_groups.*, c.department_id AS case_department, (repeat_groups.size = repeat_groups.threshold) AS reached_now),
      me AS (
        UPDATE cases SET repeat_group_id = $3, is_repeat = (SELECT size >= threshold FROM g)
-        WHERE district_code = $1 AND id = $2 RETURNING id),
+        WHERE district_code = $1 AND id = $2 RETURNING id, kind, minor, reported_at AS anchor_at),
+     part AS (${PARTITION_UPSERT_SQL('$1', '$5', '$2', 'me')}),
      others AS (
        UPDATE cases SET is_repeat = true
         WHERE (SELECT reached_now FROM g) AND district_code = $1 AND id IN (SELECT m.id FROM (${MEMBERS_SQL}) m) AND NOT is_repeat
@@ -217,7 +214,7 @@ async function assignLocked(client: Client, ctx: RepeatsContext, c: IntakeCase):
          FROM g WHERE g.reached_now
        RETURNING id)
      SELECT size, threshold FROM g`,
-    values: [c.districtCode, c.id, anchor.id, cfg.radiusM],
+    values: [c.districtCode, c.id, anchor.id, cfg.radiusM, new Date(per.start)],
   });
   const g = joined[0];
   return { id: anchor.id, size: g.size, threshold: g.threshold, reached: g.size >= g.threshold };
@@ -328,6 +325,28 @@ async function rebuild(client: Client, srid: number, cfg: RepeatsConfig, scope: 
       col((g) => (G.reachedBy[g] >= 0 ? cols.id[G.reachedBy[g]] : null)),
     ],
   );
+  // the newest case of each rebuilt partition, for intake's out-of-order check
+  const newest = new Map<string, number>(); // partition key → case index
+  for (let g = 0; g < G.count; g++) {
+    const i = G.last[g];
+    const key = `${cols.districtCode[i]}|${cols.kind[i]}|${cols.minor[i]}|${G.periodIndex[g]}`;
+    const j = newest.get(key);
+    if (j === undefined || cols.t[i] > cols.t[j] || (cols.t[i] === cols.t[j] && cols.id[i] > cols.id[j])) newest.set(key, i);
+  }
+  const pp: unknown[] = [new Date(scope.from), new Date(scope.to)];
+  const pw = ['period_start >= $1', 'period_start < $2'];
+  if (scope.districtCode) pw.push(`district_code = $${pp.push(scope.districtCode)}`);
+  if (scope.kind) pw.push(`kind = $${pp.push(scope.kind)}`);
+  if (scope.minor) pw.push(`minor = $${pp.push(scope.minor)}`);
+  await client.query(`DELETE FROM repeat_partitions WHERE ${pw.join(' AND ')}`, pp);
+  const heads = [...newest.entries()].map(([key, i]) => ({ i, start: G.periods[Number(key.slice(key.lastIndexOf('|') + 1))].start }));
+  await client.query(
+    `INSERT INTO repeat_partitions (district_code, kind, minor, period_start, last_at, last_id)
+     SELECT c.district_code, c.kind, c.minor, u.ps, c.reported_at, c.id
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(d, id, ps) JOIN cases c ON c.district_code = u.d AND c.id = u.id`,
+    [heads.map((h) => cols.districtCode[h.i]), heads.map((h) => cols.id[h.i]), heads.map((h) => new Date(h.start))],
+  );
+
   // cases that take part: set group and flag where they changed
   await client.query(
     `UPDATE cases c SET repeat_group_id = u.g, is_repeat = u.rep

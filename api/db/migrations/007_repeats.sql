@@ -29,6 +29,18 @@ CREATE INDEX repeat_groups_anchor_m_idx ON repeat_groups USING gist (anchor_m);
 -- Period rebuilds.
 CREATE INDEX repeat_groups_period_idx ON repeat_groups (period_start);
 
+-- The newest case assigned in each partition (county, kind, minor, period): a report older than it arrived out of
+-- time order, and intake recomputes the partition in batch instead. One primary-key lookup, whatever the statistics.
+CREATE TABLE repeat_partitions (
+  district_code text NOT NULL,
+  kind          text NOT NULL,
+  minor         text NOT NULL,
+  period_start  timestamptz NOT NULL,
+  last_at       timestamptz NOT NULL,
+  last_id       text NOT NULL,
+  PRIMARY KEY (district_code, kind, minor, period_start)
+) WITH (fillfactor = 70);
+
 -- The group of a case (with district_code → repeat_groups; no foreign key: groups are rebuilt wholesale) and
 -- whether it is a repeat case (its group reached its threshold). NULL group = excluded (部件, 非法小广告 …),
 -- voided, or not assigned yet. Not indexed on purpose: setting them on the just-inserted case then stays a HOT
