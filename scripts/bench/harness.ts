@@ -3,6 +3,8 @@
  * (raw SQL, a naive implementation, another tool), with their ratio — never an absolute time alone.
  * A bench module exports `run(): Promise<Figure[]>`; scripts/bench/run.ts runs them and prints one table.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 export interface Figure {
@@ -52,3 +54,49 @@ export function formatTable(figures: Figure[]): string {
 }
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+/** A free TCP port on the loopback interface. */
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+export interface ApiProcess {
+  base: string;
+  proc: ChildProcess;
+  /** SIGTERM (the API closes its pool and streams); resolves when the process has exited */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `api/main.ts` in a process of its own (as `npm start` runs it) on a free port with `env` added to this
+ * process's environment, and waits until /api/health answers (at most `timeoutS` seconds).
+ */
+export async function startApiProcess(env: Record<string, string>, opts: { stdout?: 'ignore' | 'pipe'; timeoutS?: number } = {}): Promise<ApiProcess> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const stop = () => {
+    const exited = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+    proc.kill('SIGTERM');
+    return exited;
+  };
+  try {
+    for (let i = 0; ; i++) {
+      if (proc.exitCode !== null) throw new Error(`API exited with code ${proc.exitCode}`);
+      if (i > (opts.timeoutS ?? 60) * 10) throw new Error('API did not start');
+      if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { base, proc, stop };
+}

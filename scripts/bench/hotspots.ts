@@ -25,7 +25,7 @@ const BAND = 360; // m: 29 neighbours inside
 const TARGET_MS = 1500;
 
 /** County polygon (a wobbly disc, 720 vertices, ~770 km²) and the cases. */
-const DATA_SQL = (n: number) => `
+export const DATA_SQL = (n: number) => `
 INSERT INTO departments (id, name) VALUES ('d1', '市政'), ('d2', '环卫'), ('d3', '执法') ON CONFLICT DO NOTHING;
 INSERT INTO districts (code, name, level, geom)
 SELECT '450203', '基准区', 'county', ST_Multi(ST_MakePolygon(ST_MakeLine(array_agg(pt ORDER BY k))))

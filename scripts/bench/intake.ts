@@ -7,10 +7,9 @@
  * depend on what else the machine is running.
  * Run alone: `npx tsx scripts/bench/intake.ts` (BENCH_DATABASE_URL / TEST_DATABASE_URL; BENCH_INTAKE_CASES, default 20000).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +17,7 @@ import type pg from 'pg';
 import { DEMO_CITY_DIR, loadDemoCity } from '../../api/demo/load.ts';
 import { activeStandard } from '../../api/taxonomy/load.ts';
 import { createBenchDatabase } from './bench-db.ts';
-import { formatTable, type Figure } from './harness.ts';
+import { formatTable, startApiProcess, type Figure } from './harness.ts';
 
 const TOTAL = Number(process.env.BENCH_INTAKE_CASES ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_INTAKE_CONNECTIONS ?? 32);
@@ -59,14 +58,6 @@ function cpuSince(before: Map<number, number>): number {
 async function backendPids(pool: pg.Pool): Promise<number[]> {
   const { rows } = await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
   return rows.map((r) => r.pid);
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** The shipped demo city, or one generated once into the temp folder. */
@@ -139,30 +130,22 @@ export async function run(): Promise<Figure[]> {
     const warm = await bodies(pool, 2000);
     const list = await bodies(pool, TOTAL);
 
-    const port = await freePort();
-    const env = {
-      ...process.env, DATABASE_URL: bench.url, PORT: String(port), LOG_LEVEL: 'warn', DEMO_TOKENS: '0',
-      API_TOKENS: JSON.stringify([{ token: TOKEN, user: '压测监督员', role: 'collector' }]),
-    };
-    const api = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const api = await startApiProcess({
+      DATABASE_URL: bench.url, DEMO_TOKENS: '0', API_TOKENS: JSON.stringify([{ token: TOKEN, user: '压测监督员', role: 'collector' }]),
+    });
     let result: AutocannonResult;
     let since: Date;
     let cpuPerIntake = NaN;
     try {
-      const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; ; i++) {
-        if (i > 600) throw new Error('API did not start');
-        if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const { base } = api;
       await post(base, warm, CONNECTIONS); // JIT, pg statement plans, buffers
-      const pids = [api.pid!, ...(await backendPids(pool))];
+      const pids = [api.proc.pid!, ...(await backendPids(pool))];
       const cpu0 = cpuSnapshot(pids);
       since = new Date();
       result = await post(base, list, CONNECTIONS);
       cpuPerIntake = cpuSince(cpu0) / TOTAL;
     } finally {
-      api.kill('SIGTERM');
+      await api.stop();
     }
     const created = Number((await pool.query(`SELECT count(*) FROM cases WHERE created_at >= $1`, [since])).rows[0].count);
     if (created !== TOTAL) throw new Error(`expected ${TOTAL} new cases, found ${created}`);

@@ -6,14 +6,12 @@
  * Baselines measured on the same rows in the same run: a polling loop (every 100 ms, as a simple console would)
  * and a bare `LISTEN` pg client without the app (the floor of the mechanism). Loopback only, bounded in time.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createBenchDatabase } from './bench-db.ts';
-import { quantile, type Figure } from './harness.ts';
+import { quantile, startApiProcess, type Figure } from './harness.ts';
 
 const CLIENTS = Number(process.env.BENCH_LIVE_CLIENTS ?? 50);
 const RATE = Number(process.env.BENCH_LIVE_RATE ?? 200);
@@ -21,14 +19,6 @@ const SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
 const WARMUP_S = 1;
 const POLL_MS = 100;
 const TOKEN = 'bench-live-display';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,23 +58,17 @@ const payload = JSON.stringify({ minor: '0501', kind: 'event', source: 'patrol',
 
 export async function run(): Promise<Figure[]> {
   const bench = await createBenchDatabase('live');
-  const port = await freePort();
-  const api = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
-    env: { ...process.env, DATABASE_URL: bench.url, PORT: String(port), LOG_LEVEL: 'warn', DEMO_TOKENS: '0', API_TOKENS: JSON.stringify([{ token: TOKEN, user: 'bench', role: 'display' }]) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const api = await startApiProcess(
+    { DATABASE_URL: bench.url, DEMO_TOKENS: '0', API_TOKENS: JSON.stringify([{ token: TOKEN, user: 'bench', role: 'display' }]) },
+    { timeoutS: 120 },
+  );
   const writer = new pg.Pool({ connectionString: bench.url, max: 4 });
   const listener = new pg.Client({ connectionString: bench.url });
   const poller = new pg.Client({ connectionString: bench.url });
   const closers: (() => void)[] = [];
   let polling = true;
   try {
-    const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (i > 1200) throw new Error('API did not start');
-      if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
-      await sleep(100);
-    }
+    const { base } = api;
     const lag = monitorEventLoopDelay({ resolution: 5 });
     const sse: number[][] = [];
     const record = (into: number[]) => (id: number, at: number) => into.push(id, at);
@@ -113,7 +97,7 @@ export async function run(): Promise<Figure[]> {
     })();
 
     console.error(`[bench] live: ${CLIENTS} SSE clients, ${RATE} events/s for ${SECONDS} s …`);
-    const cpu0 = cpuSeconds(api.pid!);
+    const cpu0 = cpuSeconds(api.proc.pid!);
     lag.enable();
     const total = RATE * SECONDS;
     const t0 = performance.now();
@@ -130,7 +114,7 @@ export async function run(): Promise<Figure[]> {
     }
     await Promise.all(inserts);
     const elapsed = (performance.now() - t0) / 1000;
-    const cpu = cpuSeconds(api.pid!) - cpu0;
+    const cpu = cpuSeconds(api.proc.pid!) - cpu0;
     lag.disable();
     await sleep(1_000); // let the last events arrive
     polling = false;
@@ -168,8 +152,7 @@ export async function run(): Promise<Figure[]> {
     await listener.end().catch(() => undefined);
     await poller.end().catch(() => undefined);
     await writer.end();
-    api.kill('SIGTERM');
-    await new Promise((r) => (api.exitCode !== null ? r(null) : api.once('exit', r)));
+    await api.stop();
     await bench.drop();
   }
 }

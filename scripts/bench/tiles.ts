@@ -3,16 +3,15 @@
  * HTTP endpoint of a real API process vs the same ST_AsMVT SQL run directly, cold (empty tile cache) and cached,
  * and the peak memory of the API process. Needs a real PostGIS (see bench-db.ts).
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadDemoCity } from '../../api/demo/load.ts';
 import { ensureWebBuilt } from '../../api/web/build.ts';
 import { mvtSql } from '../../api/tiles/sql.ts';
 import { createBenchDatabase } from './bench-db.ts';
-import { median, quantile, timeMs, type Figure } from './harness.ts';
+import { median, quantile, startApiProcess, timeMs, type Figure } from './harness.ts';
 
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 1_000_000);
 const DIR = path.join(os.tmpdir(), `citylens-bench-components-${COMPONENTS}`);
@@ -30,14 +29,6 @@ function tileRange(z: number, [w, s, e, n]: number[]) {
 
 /** Every k-th tile, so the sample spreads over the whole district. */
 const spread = <T>(xs: T[], n: number) => (xs.length <= n ? xs : Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]));
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const status = (pid: number, field: string) => {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -68,16 +59,10 @@ export async function run(): Promise<Figure[]> {
     const sqlTimes = await direct();
 
     await ensureWebBuilt(); // a build inside the API process would be counted in its peak memory
-    const port = await freePort();
-    const api = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], { env: { ...process.env, DATABASE_URL: bench.url, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const api = await startApiProcess({ DATABASE_URL: bench.url });
     try {
-      const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; ; i++) {
-        if (i > 600) throw new Error('API did not start');
-        if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const pid = api.pid!;
+      const { base } = api;
+      const pid = api.proc.pid!;
       const rssIdle = status(pid, 'VmRSS');
       const get = async (t: { z: number; x: number; y: number }) => {
         const res = await fetch(`${base}/tiles/components/${t.z}/${t.x}/${t.y}.mvt`);
@@ -103,7 +88,7 @@ export async function run(): Promise<Figure[]> {
         { name: 'API process peak memory (VmHWM)', value: peak, unit: 'MiB', baseline: rssIdle, baselineName: 'RSS after start' },
       ];
     } finally {
-      api.kill('SIGTERM');
+      await api.stop();
     }
   } finally {
     await bench.drop();

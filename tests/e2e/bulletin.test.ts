@@ -104,7 +104,7 @@ describe.skipIf(!existsSync(CHROMIUM))('bulletin in a real browser (headless Chr
   });
 
   it('prints to A4: portrait pages for the text, landscape pages for the annexes', async () => {
-    const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, timeout: 120_000 });
+    const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
     writeFileSync(path.join(ARTIFACTS, 'bulletin.pdf'), pdf);
     const text = pdf.toString('latin1');
     const boxes = [...text.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((m) => [Math.round(Number(m[1])), Math.round(Number(m[2]))]);

@@ -8,6 +8,7 @@
  * in cells straddling the area's boundary need that test; cells wholly inside need none.
  */
 import type pg from 'pg';
+import { transaction } from '../../db/connect.ts';
 import { cellGeomSql, cellIndexSql, hexLateralSql, sqlKeyExpr, type CellKind } from './cells.ts';
 import type { Filters, HotspotParams, Step } from './params.ts';
 import type { StudyArea } from './study-area.ts';
@@ -36,20 +37,11 @@ const SETTINGS = `SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL en
  */
 export function analysisDb(pool: pg.Pool): Db {
   return {
-    async query(sql: string, params: unknown[] = []) {
-      const client = await pool.connect();
-      try {
-        await client.query(`BEGIN READ ONLY; ${SETTINGS}`);
-        const result = await client.query(sql, params);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
+    query: <R>(sql: string, params: unknown[] = []) =>
+      transaction(pool, async (client) => {
+        await client.query(`SET TRANSACTION READ ONLY; ${SETTINGS}`);
+        return client.query<R & pg.QueryResultRow>(sql, params);
+      }),
   };
 }
 
