@@ -7,21 +7,11 @@ import { computeDeadline, extendDeadline, parseCalendar } from '../../api/domain
 import { ACTION_ROLES, allowedActionsFor, CASE_ACTIONS, CASE_STATUSES, TRANSITIONS, type CaseAction, type CaseStatus, type Role } from '../../api/domain/workflow.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { caseApp, client, loadMiniCity, TOKENS } from '../helpers/cases.ts';
+import { PATH_TO as PATH } from '../helpers/workflow-paths.ts';
 
 const cal = parseCalendar(JSON.parse(fs.readFileSync(new URL('../../geodata/calendar/default.json', import.meta.url), 'utf8')));
 
 /** Actions that bring a fresh case to each status (department d1 = the demo-department token's). */
-const PATH: Record<CaseStatus, CaseAction[]> = {
-  reported: [],
-  accepted: ['accept'],
-  registered: ['accept', 'register'],
-  dispatched: ['accept', 'register', 'dispatch'],
-  handled: ['accept', 'register', 'dispatch', 'handle'],
-  verified: ['accept', 'register', 'dispatch', 'handle', 'verify-pass'],
-  closed: ['accept', 'register', 'dispatch', 'handle', 'verify-pass', 'close'],
-  voided: ['void'],
-  suspended: ['accept', 'register', 'dispatch', 'suspend'],
-};
 
 const ARGS: Partial<Record<CaseAction, Record<string, unknown>>> = {
   dispatch: { department: 'd1' },

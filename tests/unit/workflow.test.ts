@@ -18,6 +18,7 @@ import {
   type CaseStatus,
   type Role,
 } from '../../api/domain/workflow.ts';
+import { PATH_TO } from '../helpers/workflow-paths.ts';
 
 const H = 3_600_000;
 const cal = parseCalendar(JSON.parse(readFileSync(new URL('../../geodata/calendar/default.json', import.meta.url), 'utf8')));
@@ -60,20 +61,9 @@ function ctx(action: CaseAction, role: Role, now: Date, extra: Partial<ActionCon
 
 /** Walks a fresh case to `status` through legal actions, one hour apart from Mon 2025-03-03 09:00. */
 function caseIn(status: CaseStatus): CaseState {
-  const path: Record<CaseStatus, CaseAction[]> = {
-    reported: [],
-    accepted: ['accept'],
-    registered: ['accept', 'register'],
-    dispatched: ['accept', 'register', 'dispatch'],
-    handled: ['accept', 'register', 'dispatch', 'handle'],
-    verified: ['accept', 'register', 'dispatch', 'handle', 'verify-pass'],
-    closed: ['accept', 'register', 'dispatch', 'handle', 'verify-pass', 'close'],
-    voided: ['void'],
-    suspended: ['accept', 'register', 'dispatch', 'suspend'],
-  };
   let c = newCaseState({ id: 'C1', districtCode: '450203', reportedAt: at('2025-03-03', '08:00') });
   let t = at('2025-03-03', '09:00').getTime();
-  for (const a of path[status]) {
+  for (const a of PATH_TO[status]) {
     const role = SPEC[c.status][a]![1];
     const r = applyAction(c, a, ctx(a, role, new Date(t)));
     if (!r.ok) throw new Error(`setup ${a}: ${JSON.stringify(r)}`);

@@ -1,37 +1,13 @@
 /** JSON shapes of the API the console reads (see api/stats/queries.ts, api/cases/view.ts, api/live/source.ts). */
 
-export interface Rate {
-  value: number | null;
-  numerator: number;
-  denominator: number;
-}
-
-export interface KpiFigures {
-  from: string;
-  to: string;
-  reported: number;
-  registered: number;
-  closed: number;
-  due: number;
-  onTime: number;
-  closureRate: Rate;
-  onTimeRate: Rate;
-  overdueOpen: number;
-}
+// The API's own types, imported as types only (nothing of the server reaches the bundle).
+export type { Rate, KpiFigures, MinorCount } from '../../../api/stats/queries.ts';
+import type { KpiFigures, MinorCount } from '../../../api/stats/queries.ts';
+import type { LiveEvent as ServerLiveEvent } from '../../../api/live/source.ts';
 
 export interface KpiPair {
   current: KpiFigures;
   previous: KpiFigures;
-}
-
-export interface MinorCount {
-  kind: 'component' | 'event';
-  code: string;
-  name: string | null;
-  rank: number;
-  current: number;
-  previous: number;
-  change: number | null;
 }
 
 export interface StatsWall {
@@ -93,14 +69,5 @@ export interface CaseDetail {
   events?: CaseEventEntry[];
 }
 
-/** One message of the live stream (`data:` of GET /api/events). */
-export interface LiveEvent {
-  id: number;
-  type: string;
-  caseId: string | null;
-  districtCode: string;
-  departmentId: string | null;
-  actor: string | null;
-  payload: Record<string, any>;
-  createdAt: string;
-}
+/** One message of the live stream (`data:` of GET /api/events); its payload depends on the type. */
+export type LiveEvent = Omit<ServerLiveEvent, 'payload'> & { payload: Record<string, any> };
