@@ -2,6 +2,7 @@ import { loadConfig } from './config.ts';
 import { connect } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { buildApp } from './app.ts';
+import { ensureStoredXy } from './analysis/case-xy.ts';
 import { loadTaxonomy } from './taxonomy/load.ts';
 import { isDatabaseEmpty, loadDemoCity } from './demo/load.ts';
 import { ensureWebBuilt } from './web/build.ts';
@@ -34,6 +35,9 @@ const app = await buildApp({
     serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.replace(/([?&]token=)[^&]*/g, '$1***') }) },
   },
 });
+// cases' points in the analysis CRS (api/analysis/case-xy.ts): stored now rather than in the first analysis
+const srid = await app.analysisSrid();
+if (await ensureStoredXy(db.pool, srid)) log(`cases' points stored in the analysis CRS EPSG:${srid}`);
 await app.register(webStatic);
 await app.listen({ host: config.host, port: config.port });
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (database: ${db.kind})`);

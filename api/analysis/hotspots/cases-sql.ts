@@ -98,6 +98,8 @@ export interface CellQuery {
   area: StudyArea;
   kind: CellKind;
   size: number;
+  /** cases.ax / ay hold the points in the area's CRS (case-xy.ts): read them instead of projecting */
+  storedXy: boolean;
 }
 
 /**
@@ -105,7 +107,7 @@ export interface CellQuery {
  * cell index columns `a`, `b`, and `extra` columns (name → expression on alias c); `within` replaces
  * the prefilter on the study area's bounding box.
  *
- * The projection runs once per row, in the target list of an inner query behind unnest(ARRAY[…]): a
+ * With `storedXy` the point is read from the stored columns. Otherwise the projection runs once per row, in the target list of an inner query behind unnest(ARRAY[…]): a
  * set-returning function keeps the planner from flattening the subquery and repeating ST_Transform in
  * every expression that uses it. It is cast to a native point because each PostGIS accessor call
  * deserialises the geometry — the cell index reads x five times, its key and the in-area test read a
@@ -113,7 +115,7 @@ export interface CellQuery {
  * join node, and the scan with the partial aggregation above it still runs in the parallel workers.
  */
 function pointsSql(q: CellQuery, args: Args, extra: Record<string, string>, within?: string): string {
-  const srid = args.add(q.area.srid, '::int');
+  const pt = q.storedXy ? 'point(c.ax, c.ay)' : `unnest(ARRAY[ST_Transform(c.geom, ${args.add(q.area.srid, '::int')})::point])`;
   const size = args.add(q.size, '::float8');
   const [x0, y0, x1, y1] = q.area.bbox4326;
   const box = within ?? `c.geom && ST_MakeEnvelope(${args.add(x0, '::float8')}, ${args.add(y0, '::float8')}, ${args.add(x1, '::float8')}, ${args.add(y1, '::float8')}, 4326)`;
@@ -121,7 +123,7 @@ function pointsSql(q: CellQuery, args: Args, extra: Record<string, string>, with
   const names = Object.keys(extra);
   const idx = cellIndexSql(q.kind, 'l1.pt[0]', 'l1.pt[1]', size);
   return `SELECT ${idx.a} AS a, ${idx.b} AS b, l1.pt${names.map((n) => `, l1.${n}`).join('')}
-    FROM (SELECT unnest(ARRAY[ST_Transform(c.geom, ${srid})::point]) AS pt${names.map((n) => `, ${extra[n]} AS ${n}`).join('')}
+    FROM (SELECT ${pt} AS pt${names.map((n) => `, ${extra[n]} AS ${n}`).join('')}
           FROM cases c WHERE ${where.join(' AND ')}) l1
     ${q.kind === 'hex' ? hexLateralSql('l1.pt[0]', 'l1.pt[1]', size) : ''}`;
 }

@@ -12,7 +12,7 @@ import { feature, featureCollection, indexProps, num, pnum } from './geojson.ts'
 import { emergingStats, isEdge } from './gi.ts';
 import { NOTES } from './hotspots.ts';
 import { ParamError, paramsKey, type EmergingParams } from './params.ts';
-import { prepare, resolveBand, resolveSrid, type AnalysisContext, type Session } from './prepare.ts';
+import { prepare, resolveBand, resolveSrid, storedXyFor, type AnalysisContext, type Session } from './prepare.ts';
 import { stepWindow, type StepWindow } from './steps.ts';
 
 /** Mann–Kendall needs about ten steps to say anything (ArcGIS asks for at least ten). */
@@ -32,7 +32,7 @@ async function window(ctx: Session, p: EmergingParams, version: DataVersion): Pr
   if (!from || !to) {
     const srid = await resolveSrid(ctx, p);
     const area = await ctx.cache.studyArea(ctx.db, p.area, srid.value, version);
-    const range = await reportedRange(ctx.db, { params: p, area });
+    const range = await reportedRange(ctx.db, { params: p, area, storedXy: await storedXyFor(ctx, srid.value) });
     from ??= range.first ?? undefined;
     to ??= range.last ? new Date(range.last.getTime() + 1) : undefined;
   }

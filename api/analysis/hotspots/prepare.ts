@@ -4,6 +4,7 @@
  * checked against the limits with a 400 naming the parameter.
  */
 import type pg from 'pg';
+import { ensureStoredXy, storedXySrid } from '../case-xy.ts';
 import { cellArea, type CellKind } from './cells.ts';
 import { chooseBand, chooseCellSize, SAMPLE_TARGET, type Chosen } from './defaults.ts';
 import { sampleLocations, unknownFilterValues, type CellQuery, type Db } from './cases-sql.ts';
@@ -45,6 +46,18 @@ export async function resolveSrid(ctx: Session, p: HotspotParams): Promise<Chose
     : { value: srid, source: 'data', method: 'analysis-crs', reason: 'the analysis CRS of the deployment (ANALYSIS_SRID, else the UTM zone of the districts)' };
 }
 
+/**
+ * Whether cases.ax / ay hold the points in `srid`: built on first use for the deployment's analysis CRS (a request
+ * in another CRS reads them only if they happen to be in it, else projects every case).
+ */
+export async function storedXyFor(ctx: Session, srid: number): Promise<boolean> {
+  if (srid === (await ctx.analysisSrid())) {
+    await ensureStoredXy(ctx.pool, srid);
+    return true;
+  }
+  return (await storedXySrid(ctx.db)) === srid;
+}
+
 export async function prepare(
   ctx: Session,
   p: HotspotParams,
@@ -55,12 +68,13 @@ export async function prepare(
   const unknown = await unknownFilterValues(ctx.db, p.filters);
   if (unknown) throw new ParamError(unknown.parameter, `unknown ${unknown.parameter} ${unknown.values.join(', ')}`);
   const area = await ctx.cache.studyArea(ctx.db, p.area, srid.value, version);
+  const storedXy = await storedXyFor(ctx, srid.value);
   const params = { from: opts.window.from, to: opts.window.to, filters: p.filters };
   let cellSize: Chosen;
   if (p.cellSize !== undefined) {
     cellSize = { value: p.cellSize, source: 'request', reason: 'given' };
   } else {
-    const { coords, complete } = await sampleLocations(ctx.db, { params, area }, SAMPLE_TARGET);
+    const { coords, complete } = await sampleLocations(ctx.db, { params, area, storedXy }, SAMPLE_TARGET);
     cellSize = chooseCellSize({
       sample: coords,
       complete,
@@ -71,7 +85,7 @@ export async function prepare(
     });
   }
   const lattice = await ctx.cache.lattice(ctx.db, area, p.cell, cellSize.value, opts.maxCells, version);
-  return { srid, area, cellSize, lattice, query: { params, area, kind: p.cell, size: cellSize.value } };
+  return { srid, area, cellSize, lattice, query: { params, area, kind: p.cell, size: cellSize.value, storedXy } };
 }
 
 /** Neighbour pairs expected at a band: cells × (cells within a disc of radius band). */
