@@ -8,14 +8,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { ARTIFACTS, consoleReady, hasChromium, launch, openPage, project, type WatchedPage } from '../helpers/browser.ts';
-import { analysisQuery, BIN_CLASSES, defaultForm, type EmergingResult, type HotspotResult } from '../../web/src/views/hotspots/model.ts';
+import { ARTIFACTS, consoleReady, hasChromium, jumpTo, launch, openPage, project, type WatchedPage } from '../helpers/browser.ts';
+import { analysisQuery, BIN_CLASSES, defaultForm, EMERGING_CLASSES, type EmergingResult, type HotspotResult } from '../../web/src/views/hotspots/model.ts';
 
 describe.skipIf(!hasChromium)('hotspot view in a real browser', () => {
   let server: TestServer;
   let browser: Browser;
   let w: WatchedPage;
   let expected: HotspotResult;
+  /** the camera the view opened with (the whole district) */
+  let home: { center: [number, number]; zoom: number };
 
   const api = async <T>(url: string, token = 'demo-manager', init: RequestInit = {}) => {
     const res = await fetch(`${server.url}${url}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
@@ -39,6 +41,10 @@ describe.skipIf(!hasChromium)('hotspot view in a real browser', () => {
     w = await openPage(browser, { width: 1366, height: 768 });
     await w.page.goto(`${server.url}/?debug&token=demo-manager#/hotspots`);
     await consoleReady(w.page);
+    home = await w.page.evaluate(() => {
+      const m = (window as any).__citylens.map;
+      return { center: m.getCenter().toArray(), zoom: m.getZoom() };
+    });
   }, 900_000);
 
   afterAll(async () => {
@@ -111,7 +117,20 @@ describe.skipIf(!hasChromium)('hotspot view in a real browser', () => {
     expect(text).toContain(area!.properties.topMinors[0].name ?? area!.properties.topMinors[0].code);
     expect(text).toContain(`${area!.properties.repeatGroupsTotal} 组`);
     expect(await w.page.getByTestId('area-repeats').locator('li').count()).toBe(Math.min(12, area!.properties.repeatGroups!.length));
+    // the area's cases themselves, from the case feed: as many as the analysis counted there (the feed's points
+    // are float32, ~1 m: a case on a cell edge may fall either side)
+    const listedCases = w.page.getByTestId('area-cases');
+    const n = Number(await listedCases.getAttribute('data-count'));
+    expect(Math.abs(n - area!.properties.cases)).toBeLessThanOrEqual(Math.max(3, area!.properties.cases * 0.01));
     await w.page.screenshot({ path: path.join(ARTIFACTS, 'hotspots-1366x768-area.png') });
+    // one opens in the case panel
+    const first = listedCases.locator('button[data-case]').first();
+    const id = await first.getAttribute('data-case');
+    await first.click();
+    await expect.poll(() => w.page.getByTestId('case-panel').getAttribute('data-case'), { timeout: 10_000 }).toBe(id);
+    await w.page.keyboard.press('Escape');
+    await w.page.getByTestId('case-panel').waitFor({ state: 'detached' });
+    await idle();
 
     // a click on a cell of the map shows its statistics
     const ring = area!.geometry.type === 'Polygon' ? area!.geometry.coordinates[0] : area!.geometry.coordinates[0][0];
@@ -121,6 +140,7 @@ describe.skipIf(!hasChromium)('hotspot view in a real browser', () => {
     const card = w.page.getByTestId('cell-card');
     await card.waitFor({ timeout: 5000 });
     expect(await card.innerText()).toContain('Gi* z');
+    await w.page.screenshot({ path: path.join(ARTIFACTS, 'hotspots-1366x768-cell.png') });
   });
 
   it("shows the API's 400 naming the field of a bad parameter", async () => {
@@ -141,6 +161,7 @@ describe.skipIf(!hasChromium)('hotspot view in a real browser', () => {
     await w.page.getByTestId('emerging-panel').locator('table').waitFor({ timeout: 300_000 });
     await expect.poll(() => w.page.getByTestId('hotspot-loading').count(), { timeout: 300_000 }).toBe(0);
     const { status, body } = await api<EmergingResult>(`/api/analysis/emerging?${analysisQuery(defaultForm(), Date.now(), true)}`);
+    await jumpTo(w.page, home.center, home.zoom + 1);
     expect(status).toBe(200);
     const found = Object.entries(body.parameters.summary.categories).filter(([k, n]) => k !== 'no_pattern' && n > 0);
     expect(found.length).toBeGreaterThan(0);
@@ -150,10 +171,25 @@ describe.skipIf(!hasChromium)('hotspot view in a real browser', () => {
     await idle();
     const cells = await drawn('hotspots-cells-fill');
     expect(cells.filter((c) => c.category !== undefined && c.category !== 'no_pattern').length).toBeGreaterThan(0);
+    // a patterned cell clicked shows its category and series
+    const hit = await w.page.evaluate(() => {
+      const m = (window as any).__citylens.map;
+      const f = m.queryRenderedFeatures({ layers: ['hotspots-cells-fill'] }).find((x: any) => x.properties.category !== 'no_pattern');
+      const ring = f.geometry.coordinates[0] as [number, number][];
+      const c = ring.slice(0, -1).reduce((s, p) => [s[0] + p[0] / (ring.length - 1), s[1] + p[1] / (ring.length - 1)], [0, 0]);
+      return { at: c as [number, number], category: f.properties.category as string };
+    });
+    const at = await project(w.page, hit.at);
+    await w.page.mouse.click(at.x, at.y);
+    const card = w.page.getByTestId('cell-card');
+    await card.waitFor({ timeout: 5000 });
+    expect(await card.innerText()).toContain(EMERGING_CLASSES.find((c) => c.category === hit.category)!.label);
+    expect(await card.locator('rect').count()).toBe(body.parameters.steps.length);
     expect(await w.page.locator('[data-area]').count()).toBe(0); // hot areas belong to the Gi* tab
     expect((await drawn('hotspots-areas-line')).length).toBe(0);
     await w.page.screenshot({ path: path.join(ARTIFACTS, 'hotspots-1366x768-emerging.png') });
-    expect(w.consoleErrors).toEqual([]);
+    // the browser logs the one refused request of the bad-parameter test, nothing else
+    expect(w.consoleErrors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     expect(w.foreignRequests).toEqual([]);
   });
 });

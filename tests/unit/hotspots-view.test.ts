@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { EMERGING_CATEGORIES } from '../../api/domain/hotspots/index.ts';
 import { HOTSPOT_PARAMS, EMERGING_PARAMS, parseEmergingParams, parseHotspotParams } from '../../api/analysis/hotspots/params.ts';
+import { allocColumns, NONE, type FeedDicts } from '../../api/cases-feed/format.ts';
+import { casesInArea } from '../../web/src/views/hotspots/area-cases.ts';
 import { analysisQuery, BIN_CLASSES, bboxOf, defaultForm, EMERGING_CLASSES, PARAM_LABEL, pointInPolygon, windowOf } from '../../web/src/views/hotspots/model.ts';
 
 /** 2026-11-22 10:00 in China (02:00 UTC) and 2026-11-21 23:30 UTC (= 22 November 07:30 in China). */
@@ -77,5 +79,61 @@ describe('hotspot view geometry', () => {
   it('finds the bounding box of polygons and multipolygons', () => {
     expect(bboxOf({ type: 'MultiPolygon', coordinates: [[square(0, 0, 1)], [square(5, -2, 1)]] })).toEqual([0, -2, 6, 1]);
     expect(bboxOf({ type: 'Point', coordinates: [109.4, 24.3] })).toEqual([109.4, 24.3, 109.4, 24.3]);
+  });
+});
+
+describe('cases of a hot area (from the case feed)', () => {
+  const dicts: FeedDicts = {
+    counties: ['450203'],
+    otherIds: [],
+    minors: [
+      { kind: 'event', code: '0501', name: '无照经营游商', majorName: '街面秩序' },
+      { kind: 'event', code: '0102', name: '暴露垃圾', majorName: '市容环境' },
+    ],
+    departments: [{ id: 'd1', name: '一队' }, { id: 'd2', name: '二队' }],
+    streets: [{ code: '450203001', name: '东街' }],
+    communities: [{ code: '450203001001', name: '甲社区', street: '450203001' }],
+    statuses: ['registered', 'voided'],
+    lights: [''],
+    sources: ['patrol', 'hotline'],
+  };
+  // [lon, lat, reported (s), minor, department, source, status]
+  const rows: [number, number, number, number, number, number, number][] = [
+    [0.5, 0.5, 100, 0, 0, 0, 0], // in, oldest
+    [0.6, 0.4, 300, 0, 1, 1, 0], // in, newest
+    [0.2, 0.2, 200, 1, 0, 0, 0], // in, another minor
+    [0.5, 0.5, 250, 0, 0, 0, 1], // in, voided
+    [1.5, 0.5, 150, 0, 0, 0, 0], // outside the polygon, inside no box
+    [0.9, 0.9, 150, 0, NONE, 0, 0], // in the box, in the hole
+  ];
+  const cols = allocColumns(rows.length);
+  rows.forEach(([lon, lat, t, minor, dept, source, status], i) => {
+    cols.lon[i] = lon;
+    cols.lat[i] = lat;
+    cols.reportedAt[i] = t;
+    cols.minor[i] = minor;
+    cols.department[i] = dept;
+    cols.source[i] = source;
+    cols.status[i] = status;
+    cols.county[i] = 0;
+    cols.street[i] = 0;
+    cols.community[i] = 0;
+  });
+  const table = { cols, dicts, count: rows.length };
+  const geometry = { type: 'Polygon' as const, coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], [[0.8, 0.8], [1, 0.8], [1, 1], [0.8, 1], [0.8, 0.8]]] };
+  const iso = (s: number) => new Date(s * 1000).toISOString();
+
+  it('lists the counted cases in the polygon, newest first', () => {
+    expect([...casesInArea(table, { from: null, to: null, filters: {}, geometry })]).toEqual([1, 2, 0]);
+  });
+
+  it("applies the analysis' window and filters", () => {
+    expect([...casesInArea(table, { from: iso(150), to: iso(300), filters: {}, geometry })]).toEqual([2]);
+    expect([...casesInArea(table, { from: null, to: null, filters: { minor: ['0501'] }, geometry })]).toEqual([1, 0]);
+    expect([...casesInArea(table, { from: null, to: null, filters: { major: ['01'] }, geometry })]).toEqual([2]);
+    expect([...casesInArea(table, { from: null, to: null, filters: { source: ['hotline'] }, geometry })]).toEqual([1]);
+    expect([...casesInArea(table, { from: null, to: null, filters: { department: ['d1'] }, geometry })]).toEqual([2, 0]);
+    expect([...casesInArea(table, { from: null, to: null, filters: { district: ['450203001001'] }, geometry })]).toEqual([1, 2, 0]);
+    expect([...casesInArea(table, { from: null, to: null, filters: { district: ['450203002'] }, geometry })]).toEqual([]);
   });
 });
