@@ -5,7 +5,7 @@
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { session, type Me } from './session.svelte.ts';
 import type { CaseDetail, StatsWall } from './types.ts';
-import type { EmergingResult, HotspotResult } from '../views/hotspots/model.ts';
+import type { EmergingResult, HotspotResult } from './hotspot-types.ts';
 
 export type LayerName = 'districts' | 'grids' | 'work-grids' | 'roads' | 'zones' | 'components' | 'cases';
 export type BBox = [minLon: number, minLat: number, maxLon: number, maxLat: number];

@@ -1,129 +1,12 @@
 /**
- * The hotspot view's pure part: response types of GET /api/analysis/hotspots and /emerging, the legend classes
+ * The hotspot view's pure part (response types in lib/hotspot-types.ts, re-exported): the legend classes
  * (ArcGIS's 7-class Gi_Bin renderer and the emerging categories, in Chinese), and the query a form makes. No
  * Svelte, no DOM: tests/unit/hotspots-view.test.ts runs it in Node.
  */
-import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon } from 'geojson';
+import type { Geometry, MultiPolygon, Polygon } from 'geojson';
+import type { EmergingCategory } from '../../lib/hotspot-types.ts';
 
-/** How a parameter came about (api/analysis/hotspots/defaults.ts). */
-export interface Chosen {
-  value: number;
-  source: 'request' | 'data';
-  method?: string;
-  reason: string;
-  moran?: { band: number; I: number | null; z: number | null; meanNeighbors: number | null }[];
-  [detail: string]: unknown;
-}
-
-export interface CellProps {
-  col?: number;
-  row?: number;
-  q?: number;
-  r?: number;
-  count: number;
-  z: number;
-  p: number;
-  bin: number;
-  neighbors: number;
-  edge: boolean;
-}
-
-export interface RepeatGroup {
-  id: string;
-  districtCode: string;
-  kind: string;
-  minor: string;
-  name: string | null;
-  period: string;
-  roadClass: 'main' | 'secondary' | 'alley';
-  keyArea: boolean;
-  threshold: number;
-  size: number;
-  cases: number;
-  anchorAt: string;
-  reachedAt: string;
-  lon: number;
-  lat: number;
-}
-
-export interface AreaProps {
-  id: number;
-  cells: number;
-  cases: number;
-  areaM2: number;
-  bin: number;
-  zMax: number;
-  zMean: number;
-  topMinors: { kind: string; code: string; name: string | null; count: number }[];
-  departments: { id: string | null; name: string | null; count: number }[];
-  sources: { source: string; count: number }[];
-  trend: { step: 'month'; series: { month: string; count: number }[]; s: number; z: number; p: number; tau: number; direction: 'increasing' | 'decreasing' | 'none' };
-  repeatGroups: RepeatGroup[] | null;
-  repeatGroupsTotal: number | null;
-  repeatCases: number | null;
-}
-
-export type Area = Feature<Polygon | MultiPolygon, AreaProps> & { id: number };
-
-interface CommonParameters {
-  cell: 'square' | 'hex';
-  cellSize: number;
-  band: number;
-  srid: number;
-  area: string;
-  from: string | null;
-  to: string | null;
-  filters: Record<string, string[]>;
-  chosen: { cellSize: Chosen; band: Chosen; srid: Chosen; window?: string };
-  notes: string[];
-  computedAt: string;
-}
-
-export interface HotspotResult {
-  parameters: CommonParameters & {
-    analysis: 'hotspots';
-    summary: {
-      cells: number;
-      zeroCells: number;
-      cases: number;
-      studyAreaM2: number;
-      neighbors: { min: number; max: number; mean: number };
-      edgeCells: number;
-      bins: Record<string, number>;
-      areas: number;
-      firstReported: string | null;
-      lastReported: string | null;
-    };
-  };
-  cells: FeatureCollection<Polygon, CellProps>;
-  areas: FeatureCollection<Polygon | MultiPolygon, AreaProps> & { features: Area[] };
-}
-
-export interface EmergingCellProps {
-  col?: number;
-  row?: number;
-  q?: number;
-  r?: number;
-  category: EmergingCategory;
-  trendZ: number;
-  trendP: number;
-  total: number;
-  bins: number[];
-  counts: number[];
-  z: number[];
-  neighbors: number;
-  edge: boolean;
-}
-
-export interface EmergingResult {
-  parameters: CommonParameters & {
-    analysis: 'emerging';
-    step: 'week' | 'month';
-    steps: string[];
-    summary: { cells: number; steps: number; cases: number; categories: Record<string, number> };
-  };
-  cells: FeatureCollection<Polygon, EmergingCellProps>;
-}
+export type * from '../../lib/hotspot-types.ts';
 
 /** Gi_Bin classes, hot first, with ArcGIS's hot-spot renderer colours; bin 0 is drawn as a faint grey. */
 export const BIN_CLASSES = [
@@ -140,7 +23,6 @@ export const binClass = (bin: number) => BIN_CLASSES.find((c) => c.bin === bin) 
 
 /** The categories of api/domain/hotspots/emerging.ts (ArcGIS Pro's emerging hot spot patterns). */
 export const EMERGING_PATTERNS = ['new', 'consecutive', 'intensifying', 'persistent', 'diminishing', 'sporadic', 'oscillating', 'historical'] as const;
-export type EmergingCategory = `${(typeof EMERGING_PATTERNS)[number]}_${'hot' | 'cold'}` | 'no_pattern';
 
 const PATTERN_LABEL: Record<(typeof EMERGING_PATTERNS)[number], { name: string; hot: string; cold: string }> = {
   new: { name: '新出现', hot: '仅最后一个时段为显著热点，此前从未是', cold: '仅最后一个时段为显著冷点，此前从未是' },
