@@ -136,6 +136,7 @@ export async function hotAreas(
     boxes.push(box);
   });
   const geom = cellGeomSql(lattice.kind, 't.a', 't.b', '$4::float8', '$5::int');
+  const merged = mergeBoxes(boxes, MAX_BOXES);
   const [shapes, breakdown, repeatGroups] = await Promise.all([
     // Square cells share exact corner coordinates; hexagon vertices computed from neighbouring centres
     // may differ in the last bit, which the 1 mm grid of ST_Union absorbs (it costs 3× more: squares skip it)
@@ -145,8 +146,8 @@ export async function hotAreas(
          CROSS JOIN LATERAL ${geom} AS e GROUP BY t.comp) s`,
       [as, bs, comps, lattice.size, lattice.srid],
     ),
-    areaBreakdowns(db, q, hotBoundary, { keys, comps }, mergeBoxes(boxes, MAX_BOXES), total > 0 ? hot / total : 0, monthEdges(months)),
-    repeats ? areaRepeatGroups(db, q, repeats.radiusM, hotBoundary, { keys, comps }) : null,
+    areaBreakdowns(db, q, hotBoundary, { keys, comps }, merged, total > 0 ? hot / total : 0, monthEdges(months)),
+    repeats ? areaRepeatGroups(db, q, repeats.radiusM, hotBoundary, { keys, comps }, merged) : null,
   ]);
   const shapeOf = new Map(shapes.rows.map((r) => [r.comp, r]));
   const areas: HotArea[] = groups.map((g, c) => {
