@@ -241,6 +241,14 @@ describe.each(DATABASES)('hotspot analyses on %s', (_name, embedded) => {
     expect((await groupsOf(`band=250&${NOT_E}&from=2025-04-01&to=2026-01-01`)).properties.repeatGroups).toEqual([]);
     // filters the members pass keep them (the cluster is hot on its own)
     expect((await groupsOf(`band=750&minor=0502&source=hotline&department=d2`)).properties.repeatGroupsTotal).toBe(inside.length);
+    // a rebuild of the stored groups is a change for the cache
+    const url = `/api/analysis/hotspots?cellSize=250&band=750&${NOT_E}`;
+    expect((await get(url)).cache).toBe('hit');
+    const rebuilt = await app.inject({ method: 'POST', url: '/api/analysis/repeats/recompute', headers: AUTH, payload: { at: '2025-03-15' } });
+    expect(rebuilt.statusCode).toBe(200);
+    const again = await get(url);
+    expect(again.cache).toBe('miss');
+    expect(again.body.areas.features.find((f: any) => booleanPointInPolygon([P.lon, P.lat], f)).properties.repeatGroupsTotal).toBe(inside.length);
   });
 
   it('chooses cell size and band from the data and says how', async () => {
