@@ -103,6 +103,9 @@ describe.each(DATABASES)('hotspot analyses on %s', (_name, embedded) => {
     await t.db.pool.query(EMERGING_SQL);
     await t.db.pool.query(CODES_SQL);
     app = await buildApp({ db: t.db, config: { ...t.config, demoTokens: true } });
+    // stored repeat-case groups of March 2025 (the planted cluster's ten cases of that month), for the hot areas
+    const rebuilt = await app.inject({ method: 'POST', url: '/api/analysis/repeats/recompute', headers: AUTH, payload: { at: '2025-03-15' } });
+    expect(rebuilt.statusCode).toBe(200);
   });
   afterAll(async () => {
     await app?.close();
@@ -198,8 +201,54 @@ describe.each(DATABASES)('hotspot analyses on %s', (_name, embedded) => {
     expect(a.properties.trend.series).toHaveLength(12); // the months of the counted cases, 2025-01 … 2025-12
     expect(a.properties.trend.series.reduce((s: number, m: any) => s + m.count, 0)).toBe(a.properties.cases);
     expect(a.properties.trend.direction).toBe('none');
-    expect(a.properties.repeatGroups).toBeNull();
+    expect(a.properties.repeatGroups.length).toBeGreaterThan(0); // the next test checks them
     expect(body.parameters.summary.areas).toBe(1);
+  });
+
+  it("lists the stored repeat groups reached in a hot area, in the area's time window", async () => {
+    const reached = await q<{ id: string; lon: number; lat: number; n: number }>(`SELECT g.id, ST_X(g.anchor_geom) AS lon, ST_Y(g.anchor_geom) AS lat,
+        (SELECT count(*) FROM cases c WHERE c.repeat_group_id = g.id AND c.district_code = g.district_code AND c.status <> 'voided')::int AS n
+      FROM repeat_groups g WHERE g.reached_at IS NOT NULL ORDER BY g.id`);
+    expect(reached.length, 'the cluster forms reached groups in March').toBeGreaterThan(0);
+    const groupsOf = async (qs: string) => {
+      const { status, body } = await get(`/api/analysis/hotspots?cellSize=250&${qs}`);
+      expect(status).toBe(200);
+      // the cluster's area (a short window leaves other, chance areas beside it)
+      const at = body.areas.features.filter((f: any) => booleanPointInPolygon([P.lon, P.lat], f));
+      expect(at).toHaveLength(1);
+      return at[0];
+    };
+    const a = await groupsOf(`band=750&${NOT_E}`);
+    // every reached group anchored in the area, each with its members among the analysed cases (all of them here)
+    const inside = reached.filter((g) => booleanPointInPolygon([g.lon, g.lat], a));
+    expect(inside.length).toBeGreaterThan(0);
+    const listed = a.properties.repeatGroups;
+    expect(listed.map((g: any) => g.id).sort()).toEqual(inside.map((g) => g.id));
+    expect(a.properties.repeatGroupsTotal).toBe(inside.length);
+    for (const g of listed) {
+      const want = inside.find((x) => x.id === g.id)!;
+      expect(g).toMatchObject({ kind: 'event', minor: '0502', period: '2025-03', cases: want.n, size: want.n });
+      expect(g.size).toBeGreaterThanOrEqual(g.threshold);
+      expect(g.reachedAt >= g.anchorAt).toBe(true);
+      expect(g.lon).toBeCloseTo(want.lon, 6);
+    }
+    expect(a.properties.repeatCases).toBe(inside.reduce((s, g) => s + g.n, 0));
+    // the window: March lists them, a window without their members does not (a band of one cell: a month's ten
+    // cluster cases are not significant after FDR when 29 cells are pooled)
+    const ids = inside.map((g) => g.id);
+    expect((await groupsOf(`band=250&${NOT_E}&from=2025-03-01&to=2025-04-01`)).properties.repeatGroups.map((g: any) => g.id).sort()).toEqual(ids);
+    expect((await groupsOf(`band=250&${NOT_E}&from=2025-01-01&to=2025-07-01`)).properties.repeatGroups.map((g: any) => g.id).sort()).toEqual(ids);
+    expect((await groupsOf(`band=250&${NOT_E}&from=2025-04-01&to=2026-01-01`)).properties.repeatGroups).toEqual([]);
+    // filters the members pass keep them (the cluster is hot on its own)
+    expect((await groupsOf(`band=750&minor=0502&source=hotline&department=d2`)).properties.repeatGroupsTotal).toBe(inside.length);
+    // a rebuild of the stored groups is a change for the cache
+    const url = `/api/analysis/hotspots?cellSize=250&band=750&${NOT_E}`;
+    expect((await get(url)).cache).toBe('hit');
+    const rebuilt = await app.inject({ method: 'POST', url: '/api/analysis/repeats/recompute', headers: AUTH, payload: { at: '2025-03-15' } });
+    expect(rebuilt.statusCode).toBe(200);
+    const again = await get(url);
+    expect(again.cache).toBe('miss');
+    expect(again.body.areas.features.find((f: any) => booleanPointInPolygon([P.lon, P.lat], f)).properties.repeatGroupsTotal).toBe(inside.length);
   });
 
   it('chooses cell size and band from the data and says how', async () => {

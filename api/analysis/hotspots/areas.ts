@@ -8,6 +8,7 @@ import { cellGeomSql, sqlKey } from './cells.ts';
 import { hotComponents } from './components.ts';
 import { areaBreakdowns, type CellQuery, type Db } from './cases-sql.ts';
 import type { GiResult } from './gi.ts';
+import { areaRepeatGroups, type AreaRepeatGroup } from './repeat-groups.ts';
 import type { Lattice } from './study-area.ts';
 
 export const AREA_MIN_BIN = 2;
@@ -42,10 +43,14 @@ export interface HotArea {
     sources: { source: string; count: number }[];
     trend: AreaTrend;
     /**
-     * Repeat-case groups (DESIGN §5.2) inside the area: not computed yet — the repeats analysis does not
-     * exist; null until it does (an empty list would wrongly say "none").
+     * Reached repeat-case groups (DESIGN §5.2) anchored in the area with a member among the analysed cases
+     * (repeat-groups.ts), most such members first, at most MAX_AREA_REPEAT_GROUPS; null when the caller has no
+     * repeats rule (an empty list would wrongly say "none").
      */
-    repeatGroups: null;
+    repeatGroups: AreaRepeatGroup[] | null;
+    /** how many groups that rule lists in all, and their members among the analysed cases */
+    repeatGroupsTotal: number | null;
+    repeatCases: number | null;
   };
 }
 
@@ -105,6 +110,7 @@ export async function hotAreas(
   counts: Float64Array,
   gi: GiResult,
   months: string[],
+  repeats: { radiusM: number } | null = null,
 ): Promise<HotArea[]> {
   const groups = hotComponents(lattice, gi.bin, AREA_MIN_BIN);
   if (!groups.length) return [];
@@ -130,7 +136,8 @@ export async function hotAreas(
     boxes.push(box);
   });
   const geom = cellGeomSql(lattice.kind, 't.a', 't.b', '$4::float8', '$5::int');
-  const [shapes, breakdown] = await Promise.all([
+  const merged = mergeBoxes(boxes, MAX_BOXES);
+  const [shapes, breakdown, repeatGroups] = await Promise.all([
     // Square cells share exact corner coordinates; hexagon vertices computed from neighbouring centres
     // may differ in the last bit, which the 1 mm grid of ST_Union absorbs (it costs 3× more: squares skip it)
     db.query<{ comp: number; g: string; area: number }>(
@@ -139,7 +146,8 @@ export async function hotAreas(
          CROSS JOIN LATERAL ${geom} AS e GROUP BY t.comp) s`,
       [as, bs, comps, lattice.size, lattice.srid],
     ),
-    areaBreakdowns(db, q, hotBoundary, { keys, comps }, mergeBoxes(boxes, MAX_BOXES), total > 0 ? hot / total : 0, monthEdges(months)),
+    areaBreakdowns(db, q, hotBoundary, { keys, comps }, merged, total > 0 ? hot / total : 0, monthEdges(months)),
+    repeats ? areaRepeatGroups(db, q, repeats.radiusM, hotBoundary, { keys, comps }, merged) : null,
   ]);
   const shapeOf = new Map(shapes.rows.map((r) => [r.comp, r]));
   const areas: HotArea[] = groups.map((g, c) => {
@@ -154,6 +162,7 @@ export async function hotAreas(
     const byCount = <T extends { count: number }>(xs: T[]) => xs.sort((x, y) => y.count - x.count);
     const monthCounts = new Map(rows.filter((r) => r.dim === 'month').map((r) => [months[Number(r.key)], r.n]));
     const shape = shapeOf.get(c);
+    const rg = repeatGroups?.get(c);
     return {
       id: 0,
       geometry: shape?.g ?? 'null',
@@ -169,7 +178,9 @@ export async function hotAreas(
         departments: byCount(rows.filter((r) => r.dim === 'department').map((r) => ({ id: r.key, name: r.name, count: r.n }))),
         sources: byCount(rows.filter((r) => r.dim === 'source').map((r) => ({ source: r.key!, count: r.n }))),
         trend: trendOf(months, monthCounts),
-        repeatGroups: null,
+        repeatGroups: repeatGroups ? (rg?.groups ?? []) : null,
+        repeatGroupsTotal: repeatGroups ? (rg?.total ?? 0) : null,
+        repeatCases: repeatGroups ? (rg?.cases ?? 0) : null,
       },
     };
   });

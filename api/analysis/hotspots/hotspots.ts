@@ -18,8 +18,13 @@ export const NOTES = [
   'bin: Benjamini–Hochberg FDR on the two-sided p of every cell, separately at 90/95/99 % → ±1/±2/±3.',
 ];
 
+/** The analyses' context plus the repeats rule's radius R, for the repeat groups of hot areas (absent: null). */
+export interface HotspotContext extends AnalysisContext {
+  repeatsRadiusM?: () => number;
+}
+
 /** Runs (or reuses) a hotspot analysis; resolves to the response JSON and whether it came from the cache. */
-export async function hotspots(ctx: AnalysisContext, p: HotspotParams): Promise<{ body: string; hit: boolean }> {
+export async function hotspots(ctx: HotspotContext, p: HotspotParams): Promise<{ body: string; hit: boolean }> {
   // read the version before anything else (see cache.ts)
   const version = await dataVersion(ctx.pool);
   const srid = p.srid ?? (await ctx.analysisSrid());
@@ -27,7 +32,7 @@ export async function hotspots(ctx: AnalysisContext, p: HotspotParams): Promise<
   return ctx.cache.result(key, () => compute({ ...ctx, db: analysisDb(ctx.pool) }, p, version));
 }
 
-async function compute(ctx: Session, p: HotspotParams, version: { cases: string; layers: string }): Promise<string> {
+async function compute(ctx: Session & HotspotContext, p: HotspotParams, version: { cases: string; layers: string }): Promise<string> {
   const clock = new Stopwatch();
   const pr = await prepare(ctx, p, version, { maxCells: ctx.config.maxCells, window: p });
   clock.lap('prepare');
@@ -54,7 +59,8 @@ async function compute(ctx: Session, p: HotspotParams, version: { cases: string;
   const start = p.from ?? first;
   const end = p.to ? new Date(p.to.getTime() - 1) : last;
   const months = start && end && start <= end ? monthRange(start, end) : [];
-  const areas = await hotAreas(ctx.db, query, lattice, counts, gi, months);
+  const repeats = ctx.repeatsRadiusM ? { radiusM: ctx.repeatsRadiusM() } : null;
+  const areas = await hotAreas(ctx.db, query, lattice, counts, gi, months, repeats);
   clock.lap('areas');
 
   const bins: Record<string, number> = { '-3': 0, '-2': 0, '-1': 0, '0': 0, '1': 0, '2': 0, '3': 0 };
@@ -100,7 +106,11 @@ async function compute(ctx: Session, p: HotspotParams, version: { cases: string;
       firstReported: first?.toISOString() ?? null,
       lastReported: last?.toISOString() ?? null,
     },
-    notes: [...NOTES, 'areas: contiguous cells (sharing an edge) with bin ≥ 2, merged; repeatGroups is null until the repeats analysis (DESIGN §5.2) exists.'],
+    notes: [
+      ...NOTES,
+      'areas: contiguous cells (sharing an edge) with bin ≥ 2, merged.',
+      'areas[].repeatGroups: stored repeat-case groups (重复案件) that reached their threshold (before to), anchored in the area, with a member among the analysed cases (in the window, passing the filters); cases = such members. Largest first, at most 50; repeatGroupsTotal counts them all.',
+    ],
     dataVersion: version,
     computedAt: new Date().toISOString(),
     timingsMs: clock.laps,

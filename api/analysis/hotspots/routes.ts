@@ -9,9 +9,9 @@ import { requireRole } from '../../auth/plugin.ts';
 import { AnalysisCache } from './cache.ts';
 import { loadHotspotConfig, type HotspotConfig } from './config.ts';
 import { emerging } from './emerging.ts';
-import { hotspots } from './hotspots.ts';
+import { hotspots, type HotspotContext } from './hotspots.ts';
+import { repeatsConfigOf } from '../repeats/config.ts';
 import { EMERGING_PARAMS, HOTSPOT_PARAMS, ParamError, parseEmergingParams, parseHotspotParams } from './params.ts';
-import type { AnalysisContext } from './prepare.ts';
 
 export const ANALYSIS_ROLES = ['manager', 'analyst', 'display'] as const;
 
@@ -22,11 +22,12 @@ const querySchema = (names: readonly string[]) => ({
 
 export async function hotspotRoutes(app: FastifyInstance, opts: { config?: HotspotConfig } = {}) {
   const config = opts.config ?? loadHotspotConfig();
-  const ctx: AnalysisContext = {
+  const ctx: HotspotContext = {
     pool: app.db.pool,
     config,
     cache: new AnalysisCache(config.cacheBytes),
     analysisSrid: () => app.analysisSrid(),
+    repeatsRadiusM: () => repeatsConfigOf(app).radiusM,
   };
 
   const send = async (reply: FastifyReply, run: () => Promise<{ body: string; hit: boolean }>) => {

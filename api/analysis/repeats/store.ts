@@ -360,6 +360,11 @@ async function rebuild(client: Client, srid: number, cfg: RepeatsConfig, scope: 
   const time = `c.reported_at >= $${rp.push(new Date(scope.from))} AND c.reported_at < $${rp.push(new Date(scope.to))}`;
   const part = [scope.districtCode && `c.district_code = $${rp.push(scope.districtCode)}`, scope.kind && `c.kind = $${rp.push(scope.kind)}`, scope.minor && `c.minor = $${rp.push(scope.minor)}`].filter(Boolean);
   await client.query(`UPDATE cases c SET repeat_group_id = NULL, is_repeat = false WHERE ${[time, ...part].join(' AND ')} AND (c.repeat_group_id IS NOT NULL OR c.is_repeat) AND NOT (${inScope})`, rp);
+  // cached hotspot results list the stored groups (api/analysis/hotspots/repeat-groups.ts): a rebuild changes
+  // what they read, as a case change would (migration 006's counter; the group columns are not watched there,
+  // so intake's own group updates cost no extra trigger — its INSERT of the case already counts)
+  await client.query(`INSERT INTO case_change_counts AS c (backend, changes) VALUES (pg_backend_pid(), 1)
+    ON CONFLICT (backend) DO UPDATE SET changes = c.changes + 1`);
 
   let events = 0;
   if (opts.emitEvents) {

@@ -5,6 +5,7 @@
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { session, type Me } from './session.svelte.ts';
 import type { CaseDetail, StatsWall } from './types.ts';
+import type { EmergingResult, HotspotResult } from './hotspot-types.ts';
 
 export type LayerName = 'districts' | 'grids' | 'work-grids' | 'roads' | 'zones' | 'components' | 'cases';
 export type BBox = [minLon: number, minLat: number, maxLon: number, maxLat: number];
@@ -56,12 +57,13 @@ export interface LayerPage<L extends LayerName> extends FeatureCollection<Geomet
   next?: string;
 }
 
-/** A 4xx/5xx answer of the API, carrying its `{error, message}` body. */
+/** A 4xx/5xx answer of the API, carrying its `{error, message}` body (and the parameter or field it names). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly parameter?: string,
   ) {
     super(message);
   }
@@ -70,7 +72,7 @@ export class ApiError extends Error {
 async function failure(res: Response): Promise<ApiError> {
   const body = await res.json().catch(() => ({}) as Record<string, string>);
   if (res.status === 401) session.rejected = true;
-  return new ApiError(res.status, body.error ?? 'http_error', body.message ?? `${res.status} ${res.statusText}`);
+  return new ApiError(res.status, body.error ?? 'http_error', body.message ?? `${res.status} ${res.statusText}`, body.parameter ?? body.param ?? body.field);
 }
 
 async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T> {
@@ -123,6 +125,12 @@ export const api = {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     }),
+
+  /** Getis–Ord Gi* hotspots (query string of api/analysis/hotspots/params.ts). */
+  hotspots: (query: string, signal?: AbortSignal) => authedJSON<HotspotResult>(`/api/analysis/hotspots?${query}`, { signal }),
+
+  /** Emerging hot spots: the same parameters plus `step`. */
+  emerging: (query: string, signal?: AbortSignal) => authedJSON<EmergingResult>(`/api/analysis/emerging?${query}`, { signal }),
 
   /** The full feature (all properties, unclipped geometry) with this key, looked up around a point. */
   feature: async <L extends LayerName>(layer: L, key: string, at: [number, number], signal?: AbortSignal) => {
