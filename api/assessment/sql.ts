@@ -137,3 +137,26 @@ WHERE coalesce(c.closed_at, c.voided_at, 'infinity'::timestamptz) >= $1 AND c.re
   AND (${repeat} OR c.is_key OR c.zone_violation IS NOT NULL OR ${win})
 GROUP BY 1, 2, 3`;
 }
+
+/**
+ * Some counts of several periods in one statement (the manager view's 12-month trend): metricsSql's counting,
+ * run once per period as a lateral subquery — each period reads the index as a single period does — and only
+ * for the counts asked for. $1 = from[], $2 = to[] (timestamptz arrays); rows (period = 1-based index, unit0,
+ * one bigint column per count).
+ */
+export function seriesSql(o: Omit<MetricsSqlOptions, 'by'> & { by: Breakdown; metrics: readonly CountMetric[] }): string {
+  const cond = metricConditions(o);
+  const cols = o.metrics.map((k) => `count(*) FILTER (WHERE ${cond[k]}) AS "${k}"`);
+  const perPeriod = `
+  SELECT u.unit0, ${cols.join(', ')}
+  FROM cases c
+  CROSS JOIN LATERAL (SELECT ${UNIT_SQL[o.by]} AS unit0) u
+  ${CASE_LATERALS}
+  WHERE ${CASE_WHERE}
+  GROUP BY u.unit0`.replace(/\$1(?!\d)/g, 'p.t0').replace(/\$2(?!\d)/g, 'p.t1');
+  return `
+SELECT p.i AS period, x.*
+FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(t0, t1, i)
+CROSS JOIN LATERAL (${perPeriod}
+) x`;
+}
