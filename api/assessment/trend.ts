@@ -1,13 +1,13 @@
 /**
  * GET /api/assessment/trend: closure and on-time closure of the months ending with a month, per unit of a
- * breakdown and for the whole county — the manager view's 12-month trend in one statement (api/assessment/sql.ts
- * seriesSql) instead of twelve calls of GET /api/assessment, each of which also counts its previous month and
- * every other metric. The figures are exactly those of GET /api/assessment for each month.
+ * breakdown and for the whole county — the manager view's 12-month trend in one pass over the cases
+ * (api/assessment/sql.ts closureSeriesSql) instead of twelve calls of GET /api/assessment, each of which counts
+ * its month and the month before with every metric. The figures are exactly those of GET /api/assessment.
  */
 import { emptyCounts, rate, sumCounts, type Counts, type Rate } from '../domain/assessment/metrics.ts';
-import { monthsEnding, offsetMs, type AssessmentPeriod } from '../domain/assessment/period.ts';
+import { monthsEnding, type AssessmentPeriod } from '../domain/assessment/period.ts';
 import { periodJson, UNASSIGNED, type AssessmentData, type PeriodJson, type UnitInfo } from './metrics.ts';
-import { seriesSql, type Breakdown } from './sql.ts';
+import { closureSeriesSql, type Breakdown } from './sql.ts';
 
 export const TREND_COUNTS = ['dueToClose', 'closed', 'closedOnTime'] as const;
 
@@ -37,9 +37,8 @@ const point = (c: Counts): TrendPoint => ({
 
 export async function monthlyTrend(data: AssessmentData, last: AssessmentPeriod, n: number, by: Breakdown): Promise<TrendResult> {
   const months = monthsEnding(last, n, data.settings.utcOffset);
-  const sql = seriesSql({ by, metrics: TREND_COUNTS, windows: data.settings.timeWindows, offsetSeconds: offsetMs(data.settings.utcOffset) / 1000, hasRepeat: await data.hasRepeat() });
   const [{ rows }, cat] = await Promise.all([
-    data.pool.query<Record<string, unknown>>(sql, [months.map((m) => m.from), months.map((m) => m.to)]),
+    data.pool.query<Record<string, unknown>>(closureSeriesSql(by), [months.map((m) => m.from), months.map((m) => m.to)]),
     data.catalog(by),
   ]);
   // unit → one Counts per month
