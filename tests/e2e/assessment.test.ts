@@ -128,7 +128,7 @@ describe.skipIf(!hasChromium)('manager assessment view in a real browser', () =>
     expect(await unitIds(scoresTable())).toEqual(scores.units.map((u) => u.unit.id));
   });
 
-  it('switches the breakdown: streets and sources', async () => {
+  it('switches the breakdown: streets, sources and grids', async () => {
     for (const by of ['street', 'source'] as const) {
       const api = await get<MetricsResult>(`/api/assessment?period=2026-10&by=${by}`);
       await w.page.locator(`[role="tab"][data-by="${by}"]`).click();
@@ -137,6 +137,14 @@ describe.skipIf(!hasChromium)('manager assessment view in a real browser', () =>
       const registered = await metricsTable().locator('tbody td[data-col="registered"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
       expect(registered).toEqual(api.rows.map((r) => r.current.registered));
     }
+    // 600+ grids: the first 200 in the current order, all on request
+    const grids = await get<MetricsResult>('/api/assessment?period=2026-10&by=grid');
+    expect(grids.rows.length).toBeGreaterThan(200);
+    await w.page.locator('[role="tab"][data-by="grid"]').click();
+    await metricsTable().and(w.page.locator('[data-by="grid"]')).waitFor();
+    await expect.poll(() => unitIds(metricsTable())).toEqual(grids.rows.slice(0, 200).map((r) => r.unit.id ?? ''));
+    await w.page.getByTestId('show-all').click();
+    await expect.poll(() => metricsTable().locator('tbody tr[data-unit]').count()).toBe(grids.rows.length);
     await w.page.locator('[role="tab"][data-by="department"]').click();
     await metricsTable().and(w.page.locator('[data-by="department"]')).waitFor();
   });
