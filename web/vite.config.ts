@@ -33,7 +33,7 @@ export default defineConfig({
   },
   server: {
     // `npm run dev:web` next to `npm start`: the API, tiles and style come from the running server.
-    proxy: Object.fromEntries(['/api', '/tiles', '/style.json', '/basemap'].map((p) => [p, api])),
+    proxy: Object.fromEntries(['/api', '/tiles', '/style.json', '/basemap', '/bulletin'].map((p) => [p, api])),
     fs: { allow: [repo] },
   },
 });

@@ -45,7 +45,8 @@ export const SOURCE_LABELS: Record<string, string> = {
 };
 const SOURCE_ORDER = Object.keys(SOURCE_LABELS);
 
-const UNASSIGNED: Record<Breakdown, string> = {
+/** Row name of the cases without a unit of the breakdown. */
+export const UNASSIGNED: Record<Breakdown, string> = {
   department: '（未派遣）', district: '（无区县）', street: '（无街道）', grid: '（无网格）', source: '（无来源）', major: '（无类别）', minor: '（无类别）',
 };
 

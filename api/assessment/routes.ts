@@ -2,11 +2,15 @@
  * Assessment (考核) and the monthly bulletin (通报), issue 8:
  *   GET /api/assessment?period=YYYY-MM|YYYY (or from&to=YYYY-MM-DD)&by=department|district|street|grid|source|major|minor
  *   GET /api/assessment/scores?period…&scheme=<id>
+ *   GET /api/assessment/trend?period=YYYY-MM[&months=12]&by=…      closure rates of the months ending with period
  *   GET /api/assessment/schemes
- *   GET /api/assessment/inputs?period=YYYY-MM|YYYY&scheme=<id>     current manual inputs and their audit trail
+ *   GET /api/assessment/inputs?period=YYYY-MM|YYYY&scheme=<id>     current manual inputs and their audit trail (manager)
  *   PUT /api/assessment/inputs {scheme, period, inputs: [{unit, item, value|null, note?}]}   manager only
  *   GET /bulletin/YYYY-MM[.xlsx|.csv]?scheme=<id>[&table=<id> for .csv]
- * Figures are aggregates over departments, as the published bulletins are: reading them needs no token.
+ * Figures are aggregates over departments, as the published bulletins are: reading them needs no token (the
+ * bulletin is opened, printed and passed on as a plain link; a token in its URL would print in the page footer).
+ * The manual inputs' audit trail — who changed which score, from what, and why — is the assessment office's
+ * own record: managers only, like the writes.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireRole } from '../auth/plugin.ts';
@@ -21,6 +25,7 @@ import { readAudit, readInputs, validateChanges, writeInputs, type InputChange }
 import { AssessmentData } from './metrics.ts';
 import { BadRequest, oneOf, period, scheme as schemeParam, strictQuery, type Query } from './params.ts';
 import { computeScores, schemeSummary } from './scores.ts';
+import { monthlyTrend } from './trend.ts';
 import { BREAKDOWNS } from './sql.ts';
 
 export async function assessmentRoutes(app: FastifyInstance) {
@@ -53,9 +58,19 @@ export async function assessmentRoutes(app: FastifyInstance) {
     return computeScores(data, schemeParam(schemes, q.scheme, settings.defaultScheme), p);
   });
 
+  app.get('/api/assessment/trend', async (req) => {
+    const q = strictQuery(req.query as Query, ['period', 'months', 'by']);
+    const p = period(q, settings.utcOffset);
+    if (p.kind !== 'month') throw new BadRequest('period', `the trend is monthly: give its last month as YYYY-MM, got "${q.period}"`);
+    const months = q.months === undefined ? 12 : /^\d{1,2}$/.test(q.months) ? Number(q.months) : NaN;
+    if (!(months >= 1 && months <= 24)) throw new BadRequest('months', `must be a whole number 1–24, got "${q.months}"`);
+    const by = oneOf('by', q.by, BREAKDOWNS, 'department');
+    return monthlyTrend(data, p, months, by);
+  });
+
   app.get('/api/assessment/schemes', async () => ({ default: settings.defaultScheme, schemes: [...schemes.values()].map(schemeSummary) }));
 
-  app.get('/api/assessment/inputs', async (req) => {
+  app.get('/api/assessment/inputs', { preHandler: requireRole('manager') }, async (req) => {
     const q = strictQuery(req.query as Query, ['period', 'scheme']);
     const s = schemeParam(schemes, q.scheme);
     const label = inputPeriod(q.period, settings.utcOffset);

@@ -67,16 +67,21 @@ export function metricConditions(o: Omit<MetricsSqlOptions, 'by'>): Record<Count
   };
 }
 
+/** 延期 or 挂账: owned by the registration period (seed 004 第十一条). */
+const SPANNING_SQL = '(c.extended_count > 0 OR c.suspended_seconds > 0 OR c.suspended_at IS NOT NULL)';
+/** When a case is due to be closed (the period holding it owns its 应结案): see metrics.ts. */
+const closeDueSql = (spanning: string) => `CASE WHEN ${spanning} THEN c.registered_at ELSE coalesce(least(c.deadline, c.closed_at), c.registered_at) END`;
+
 /** Derived columns of a case for a period: live, spanning, due-at times, and the `f` row the conditions read. */
 export const CASE_LATERALS = `CROSS JOIN LATERAL (SELECT
     -- registered before the end and not voided by then: the cases that can be due
     c.registered_at < $2 AND (c.voided_at IS NULL OR c.voided_at >= $2) AS live,
     -- 延期 or 挂账: owned by the registration period (seed 004 第十一条)
-    (c.extended_count > 0 OR c.suspended_seconds > 0 OR c.suspended_at IS NOT NULL) AS spanning,
+    ${SPANNING_SQL} AS spanning,
     coalesce(c.handled_at, c.closed_at) AS h
   ) s0
 CROSS JOIN LATERAL (SELECT s0.*,
-    CASE WHEN s0.spanning THEN c.registered_at ELSE coalesce(least(c.deadline, c.closed_at), c.registered_at) END AS close_due_at,
+    ${closeDueSql('s0.spanning')} AS close_due_at,
     CASE WHEN s0.spanning THEN c.registered_at ELSE coalesce(least(c.deadline, s0.h), c.registered_at) END AS handle_due_at,
     coalesce(c.closed_at < $2, false) AS closed_by_end
   ) s1
@@ -136,4 +141,42 @@ WHERE coalesce(c.closed_at, c.voided_at, 'infinity'::timestamptz) >= $1 AND c.re
   AND c.registered_at >= $1 AND c.registered_at < $2 AND (c.voided_at IS NULL OR c.voided_at >= $2)
   AND (${repeat} OR c.is_key OR c.zone_violation IS NOT NULL OR ${win})
 GROUP BY 1, 2, 3`;
+}
+
+/**
+ * 应结案数, 结案数 and 按期结案数 of consecutive months in one pass over `cases` (the manager view's 12-month trend)
+ * instead of metricsSql once per month. Each of these counts has one owning month, so each case is placed in the
+ * month of its due time (close_due_at, as in CASE_LATERALS) — and a spanning case also in the month it was closed —
+ * and metricConditions' definitions are checked against that month alone:
+ *   dueToClose    live at the month's end (registered before it, not voided by it) and due in the month;
+ *   closed        ordinary case: due in the month, live, closed before its end; spanning case: live, closed in it;
+ *   closedOnTime  closed, no later than the deadline;
+ * with that month's CASE_WHERE. $1 = from[], $2 = to[] (timestamptz, months in order, oldest first). Rows:
+ * period (1-based), unit0, the three counts. tests/integration/assessment-trend.test.ts holds it to metricsSql.
+ */
+export function closureSeriesSql(by: Breakdown): string {
+  const closed = `(e.kind = 'closed' OR (e.kind = 'due' AND NOT s.spanning AND c.closed_at < m.t1))`;
+  const monthWhere = CASE_WHERE.replace(/\$1(?!\d)/g, 'm.t0').replace(/\$2(?!\d)/g, 'm.t1').replace(/ *--.*$/m, '');
+  return `
+SELECT m.i AS period, u.unit0,
+  count(*) FILTER (WHERE e.kind = 'due') AS "dueToClose",
+  count(*) FILTER (WHERE ${closed}) AS "closed",
+  count(*) FILTER (WHERE ${closed} AND c.closed_at <= coalesce(c.deadline, c.closed_at)) AS "closedOnTime"
+FROM cases c
+CROSS JOIN LATERAL (SELECT ${UNIT_SQL[by]} AS unit0) u
+CROSS JOIN LATERAL (SELECT ${SPANNING_SQL} AS spanning) s
+CROSS JOIN LATERAL (VALUES
+    ('due', ${closeDueSql('s.spanning')}),
+    ('closed', CASE WHEN s.spanning THEN c.closed_at END)
+  ) e(kind, at)
+-- the month the event falls in: a binary search over the months' starts (0 before the first, NULL for no time);
+-- OFFSET 0 keeps the planner from inlining the search into every condition that reads the month
+CROSS JOIN LATERAL (SELECT i, ($1::timestamptz[])[i] AS t0, ($2::timestamptz[])[i] AS t1
+  FROM (SELECT width_bucket(e.at, $1::timestamptz[]) AS i OFFSET 0) b) m
+WHERE coalesce(c.closed_at, c.voided_at, 'infinity'::timestamptz) >= ($1::timestamptz[])[1] -- cases_end_of_life_idx
+  AND c.reported_at < ($2::timestamptz[])[cardinality($2::timestamptz[])]
+  AND m.i > 0 AND e.at < m.t1
+  AND ${monthWhere}
+  AND c.registered_at < m.t1 AND (c.voided_at IS NULL OR c.voided_at >= m.t1)
+GROUP BY 1, 2`;
 }

@@ -277,7 +277,10 @@ describe.each(backends)('assessment on the demo city — %s', (_name, embedded) 
     expect((await put({ ...body, inputs: [{ unit: 'D006', item: 'other', value: null }] })).body.audit[0]).toMatchObject({ before: 8, after: null });
     expect((await score()).total).toBe(before.total);
 
-    const log = (await get<{ audit: { before: number | null; after: number | null; actor: string; at: string }[]; inputs: unknown[] }>('/api/assessment/inputs?period=2026-10&scheme=zj-county')).body;
+    // the audit trail is the office's record: managers only
+    expect((await get('/api/assessment/inputs?period=2026-10&scheme=zj-county')).status).toBe(401);
+    expect((await get('/api/assessment/inputs?period=2026-10&scheme=zj-county', 'demo-display')).status).toBe(403);
+    const log = (await get<{ audit: { before: number | null; after: number | null; actor: string; at: string }[]; inputs: unknown[] }>('/api/assessment/inputs?period=2026-10&scheme=zj-county', 'demo-manager')).body;
     expect(log.inputs).toEqual([]);
     expect(log.audit.map((a) => [a.before, a.after])).toEqual([[8, null], [6.5, 8], [null, 6.5]]);
     expect(log.audit.every((a) => a.actor === '演示考核科' && !Number.isNaN(Date.parse(a.at)))).toBe(true);
@@ -297,7 +300,7 @@ describe.each(backends)('assessment on the demo city — %s', (_name, embedded) 
     }
     expect((await put({ scheme: 'zj-county', period: '2026-10-05', inputs: body.inputs })).body.param).toBe('period');
     expect((await put({ scheme: 'nope', period: '2026-10', inputs: body.inputs })).body.param).toBe('scheme');
-    expect((await get<{ audit: unknown[] }>('/api/assessment/inputs?period=2026-10&scheme=zj-county')).body.audit).toHaveLength(3);
+    expect((await get<{ audit: unknown[] }>('/api/assessment/inputs?period=2026-10&scheme=zj-county', 'demo-manager')).body.audit).toHaveLength(3);
     await expect(t.db.pool.query('UPDATE assessment_input_audit SET after = 0')).rejects.toThrow(/append-only/);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { monthsOf, parsePeriod, periodTitle, previousPeriod, PeriodError } from '../../api/domain/assessment/period.ts';
+import { monthsEnding, monthsOf, parsePeriod, periodTitle, previousPeriod, PeriodError } from '../../api/domain/assessment/period.ts';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -30,6 +30,27 @@ describe('assessment periods (UTC+8, half-open)', () => {
     const prev = previousPeriod(r);
     expect(prev.label).toBe('2026-09-16~2026-09-30');
     expect(iso(prev.to)).toBe(iso(r.from));
+  });
+
+  it('上期 of a range of whole months (a quarter) is as many whole months just before', () => {
+    const q3 = parsePeriod({ from: '2026-07-01', to: '2026-09-30' });
+    expect(q3).toMatchObject({ kind: 'range', label: '2026-07-01~2026-09-30' });
+    const q2 = previousPeriod(q3);
+    expect(q2.label).toBe('2026-04-01~2026-06-30');
+    expect(iso(q2.from)).toBe(iso(parsePeriod({ period: '2026-04' }).from));
+    expect(iso(q2.to)).toBe(iso(q3.from));
+    expect(previousPeriod(parsePeriod({ from: '2026-01-01', to: '2026-03-31' })).label).toBe('2025-10-01~2025-12-31');
+    expect(previousPeriod(parsePeriod({ from: '2025-12-01', to: '2026-11-30' })).label).toBe('2024-12-01~2025-11-30');
+    // not whole months: the same number of days
+    expect(previousPeriod(parsePeriod({ from: '2026-07-01', to: '2026-09-28' })).label).toBe('2026-04-02~2026-06-30');
+  });
+
+  it('the n months ending with a month, oldest first, across a year boundary', () => {
+    const ms = monthsEnding(parsePeriod({ period: '2026-02' }), 12);
+    expect(ms.map((m) => m.label)).toEqual(['2025-03', '2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02']);
+    expect(iso(ms[11].to)).toBe(iso(parsePeriod({ period: '2026-03' }).from));
+    expect(monthsEnding(parsePeriod({ period: '2026-10' }), 1).map((m) => m.label)).toEqual(['2026-10']);
+    expect(() => monthsEnding(parsePeriod({ period: '2026' }), 12)).toThrow(/month/);
   });
 
   it('a year has twelve months, the first starting with the year', () => {

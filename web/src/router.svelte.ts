@@ -15,7 +15,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/cases', title: '案件受理', ready: true },
   { path: '/grids', title: '网格管理', ready: false },
   { path: '/hotspots', title: '热点分析', ready: true },
-  { path: '/assessment', title: '考核评价', ready: false },
+  { path: '/assessment', title: '考核评价', ready: true },
 ];
 
 function current(): string {

@@ -103,7 +103,11 @@ export function parsePeriod(q: { period?: string; from?: string; to?: string }, 
   return { label: `${q.from}~${q.to}`, kind: 'range', from, to };
 }
 
-/** 上期: the month before, the year before, or the same number of days just before a range. */
+/**
+ * 上期: the month before, the year before; for a range of whole months (a quarter, 2026-07-01~2026-09-30) the same
+ * number of months just before (2026-04-01~2026-06-30, not 92 days from 03-31); for any other range the same
+ * number of days just before.
+ */
 export function previousPeriod(p: AssessmentPeriod, utcOffset = '+08:00'): AssessmentPeriod {
   const off = offsetMs(utcOffset);
   const local = new Date(p.from.getTime() + off);
@@ -111,10 +115,27 @@ export function previousPeriod(p: AssessmentPeriod, utcOffset = '+08:00'): Asses
   const m = local.getUTCMonth() + 1;
   if (p.kind === 'month') return m === 1 ? monthPeriod(y - 1, 12, off) : monthPeriod(y, m - 1, off);
   if (p.kind === 'year') return yearPeriod(y - 1, off);
+  const end = new Date(p.to.getTime() + off); // local midnight after the last day
+  if (local.getUTCDate() === 1 && end.getUTCDate() === 1) {
+    const months = end.getUTCFullYear() * 12 + end.getUTCMonth() - (y * 12 + m - 1);
+    const from = midnight(y, m - 1 - months, 1, off);
+    return { label: `${localDate(from, off)}~${localDate(new Date(p.from.getTime() - DAY_MS), off)}`, kind: 'range', from, to: p.from };
+  }
   const days = Math.round((p.to.getTime() - p.from.getTime()) / DAY_MS);
   const from = new Date(p.from.getTime() - days * DAY_MS);
   const to = p.from;
   return { label: `${localDate(from, off)}~${localDate(new Date(to.getTime() - DAY_MS), off)}`, kind: 'range', from, to };
+}
+
+/** The n months ending with month p, oldest first (a trend's months). */
+export function monthsEnding(p: AssessmentPeriod, n: number, utcOffset = '+08:00'): AssessmentPeriod[] {
+  if (p.kind !== 'month') throw new Error(`monthsEnding needs a month, got ${p.label}`);
+  const off = offsetMs(utcOffset);
+  const local = new Date(p.from.getTime() + off);
+  return Array.from({ length: n }, (_, i) => {
+    const d = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth() - (n - 1 - i), 1));
+    return monthPeriod(d.getUTCFullYear(), d.getUTCMonth() + 1, off);
+  });
 }
 
 /** The months of a year period (for schemes whose yearly score is the mean of the monthly ones). */

@@ -82,7 +82,7 @@ async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T> {
 }
 
 /** A request with the session's token. */
-async function authed(path: string, init: RequestInit = {}): Promise<Response> {
+export async function authed(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   headers.set('authorization', `Bearer ${session.token}`);
   if (!headers.has('accept')) headers.set('accept', 'application/json');
@@ -91,7 +91,7 @@ async function authed(path: string, init: RequestInit = {}): Promise<Response> {
   return res;
 }
 
-const authedJSON = async <T>(path: string, init?: RequestInit): Promise<T> => (await authed(path, init)).json() as Promise<T>;
+export const authedJSON = async <T>(path: string, init?: RequestInit): Promise<T> => (await authed(path, init)).json() as Promise<T>;
 
 const bboxParam = (b: BBox) => b.map((v) => v.toFixed(7)).join(',');
 
