@@ -25,9 +25,13 @@ export interface Db {
  *  - hash aggregation and hash joins rather than sorts (enable_sort / enable_mergejoin off, with the
  *    work_mem to hold them): the planner cannot estimate cell keys, and sorting hundreds of thousands
  *    of rows — on text columns under the database collation for the breakdowns — is what made the
- *    counts slow. Where only a sort will do (ORDER BY … LIMIT) PostgreSQL still sorts.
+ *    counts slow. Where only a sort will do (ORDER BY … LIMIT) PostgreSQL still sorts;
+ *  - cheaper parallel plans: reading the stored points, a scan's expressions cost so little that PostgreSQL would
+ *    count a million cases in one process (it cannot estimate the number of cells and expects no reduction);
+ *    with these, both cores scan and the small statements stay serial.
  */
-const SETTINGS = `SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_sort = off; SET LOCAL enable_mergejoin = off`;
+const SETTINGS = `SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_sort = off; SET LOCAL enable_mergejoin = off;
+  SET LOCAL parallel_setup_cost = 100; SET LOCAL parallel_tuple_cost = 0.001`;
 
 /**
  * Runs each statement on a pooled connection in its own read-only transaction with SETTINGS. The
