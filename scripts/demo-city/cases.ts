@@ -421,7 +421,9 @@ export async function generateCases(w: CaseWorld, opts: CaseOptions, rng: Rng): 
   })));
 
   const writer = new CsvGzWriter(opts.file, CASE_COLUMNS);
-  const recent: { cat: Cat; x: number; y: number }[] = [];
+  /** event cases of the last weeks, oldest first (a problem comes back within days, whatever the city's size) */
+  const recent: { cat: Cat; x: number; y: number; t: number }[] = [];
+  const RECENT_MS = 14 * 86_400_000;
   let pending: Draft[] = [];
   let seq = 0;
 
@@ -443,8 +445,10 @@ export async function generateCases(w: CaseWorld, opts: CaseOptions, rng: Rng): 
       gen = () => [r.normal(h.x, 12), r.normal(h.y, 12)];
       const evening = midnight + Math.floor(r.uniform(16.5, 23) * 3600) * 1000; // stalls set up early or stay late
       if (h.name === places.nightMarket.name && evening < asOfMs) reportedAt = new Date(evening);
-    } else if (u < 0.035 && recent.length > 100) { // the same problem again at the same spot
-      const p = recent[r.int(Math.max(0, recent.length - 3000), recent.length - 1)];
+    } else if (u < 0.035 && recent.length && recent[0].t <= midnight - RECENT_MS / 2) { // the same problem again at the same spot
+      let lo = 0;
+      while (lo < recent.length - 1 && recent[lo].t < midnight - RECENT_MS) lo++;
+      const p = recent[r.int(lo, recent.length - 1)];
       cat = p.cat;
       gen = () => [r.normal(p.x, 8), r.normal(p.y, 8)];
     } else {
@@ -462,8 +466,10 @@ export async function generateCases(w: CaseWorld, opts: CaseOptions, rng: Rng): 
       at = { x, y, lon, lat, cell: comps.cell[componentIdx], road: roadAt(x, y).road, zones: zonesAt(zones, lon, lat).zones };
     } else {
       at = locate(gen);
-      recent.push({ cat, x: at.x, y: at.y });
-      if (recent.length > 6000) recent.splice(0, 3000);
+      recent.push({ cat, x: at.x, y: at.y, t: midnight });
+      let old = 0;
+      while (old < recent.length && recent[old].t < midnight - RECENT_MS) old++;
+      if (old > 1000) recent.splice(0, old);
     }
     let deptKey: DeptKey | 'street' = 'street';
     if (cat.kind === 'event') {
