@@ -174,6 +174,8 @@ describe.skipIf(!hasChromium)('operator desk in a real browser', () => {
     expect(repeats.rows).toBeGreaterThan(0);
     expect(repeats.repeats).toBe(repeats.rows);
     await expect.poll(() => w.page.getByTestId('case-count').innerText()).toBe(repeats.rows.toLocaleString('zh-CN'));
+    await expect.poll(() => w.page.locator('.scroller [data-case] .repeat').count()).toBeGreaterThan(0);
+    expect(await w.page.locator('.scroller [data-case]').count()).toBe(await w.page.locator('.scroller [data-case] .repeat').count());
     expect((await api(`/api/cases/${repeats.first}`)).body).toMatchObject({ isRepeat: true, repeatGroup: { reached: true } });
     await w.page.screenshot({ path: path.join(ARTIFACTS, 'desk-1366x768-repeats.png') });
     await w.page.locator('[data-filter="repeat"]').uncheck();
