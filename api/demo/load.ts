@@ -67,9 +67,9 @@ export async function nonEmptyTables(db: Queryable): Promise<string[]> {
   return (await db.query<{ t: string }>(sql)).rows.map((r) => r.t);
 }
 
-/** Empties the demo tables (and the case event log that refers to their cases) in one statement. */
+/** Empties the demo tables (and the case event log and repeat groups that refer to their cases) in one statement. */
 export async function truncateDemoTables(db: Queryable): Promise<void> {
-  await db.query(`TRUNCATE case_events, ${DEMO_TABLES.join(', ')}`);
+  await db.query(`TRUNCATE case_events, repeat_groups, repeat_partitions, ${DEMO_TABLES.join(', ')}`);
 }
 
 async function inTransaction<T>(db: Queryable, fn: (c: Queryable) => Promise<T>): Promise<T> {
