@@ -46,8 +46,10 @@ try {
       console.log(`emptied ${busy.join(', ')} and case_events (--force)`);
     }
     console.log(`loading ${opts.dir} into ${target} …`);
-    const { counts, ms } = await loadDemoCity(db.pool, opts.dir);
+    const { counts, repeats, ms } = await loadDemoCity(db.pool, opts.dir);
     for (const [table, n] of Object.entries(counts)) console.log(`  ${table.padEnd(12)} ${String(n).padStart(9)}`);
+    const share = repeats.cases ? ((100 * repeats.repeatCases) / repeats.cases).toFixed(1) : '0';
+    console.log(`  repeat groups of ${repeats.periods.length} periods: ${repeats.repeatCases} repeat cases (${share} % of the ${repeats.cases} grouped) in ${repeats.reachedGroups} groups at their threshold`);
     console.log(`demo city loaded in ${(ms / 1000).toFixed(1)} s (total ${((Date.now() - t0) / 1000).toFixed(1)} s with start-up)`);
   }
 } catch (err) {

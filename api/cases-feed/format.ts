@@ -44,6 +44,8 @@ export const FEED_COLUMNS = {
 
 export const FLAG_ZONE_VIOLATION = 1;
 export const FLAG_KEY = 2;
+/** a repeat case (重复案件): its repeat group reached the threshold (cases.is_repeat) */
+export const FLAG_REPEAT = 4;
 
 export type FeedColumnName = keyof typeof FEED_COLUMNS;
 type ArrayOf<T extends ColumnType> = InstanceType<(typeof ARRAYS)[T]>;

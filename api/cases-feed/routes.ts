@@ -13,7 +13,7 @@ import { requireRole } from '../auth/plugin.ts';
 import { CASE_SOURCES } from '../cases/intake.ts';
 import { CASE_STATUSES } from '../domain/workflow.ts';
 import { activeStandard } from '../taxonomy/load.ts';
-import { allocColumns, encodeFeed, FLAG_KEY, FLAG_ZONE_VIOLATION, NONE, splitCaseId, type FeedDicts, type MinorEntry } from './format.ts';
+import { allocColumns, encodeFeed, FLAG_KEY, FLAG_REPEAT, FLAG_ZONE_VIOLATION, NONE, splitCaseId, type FeedDicts, type MinorEntry } from './format.ts';
 
 const DAY_MS = 86_400_000;
 const CST_MS = 8 * 3600_000;
@@ -27,7 +27,7 @@ const LIGHTS = ['', 'green', 'yellow', 'red'];
 const ROWS_SQL = `
 SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, extract(epoch FROM reported_at)::int8 AS rep,
   coalesce(extract(epoch FROM deadline)::int8, 0) AS dl, version, kind, minor, department_id, street_code,
-  community_code, status, light, source, zone_violation IS NOT NULL AS zv, is_key
+  community_code, status, light, source, zone_violation IS NOT NULL AS zv, is_key, is_repeat
 FROM cases
 WHERE (reported_at >= $1 OR status NOT IN ('closed', 'voided')) AND ($2::text IS NULL OR department_id = $2)
 ORDER BY reported_at, id`;
@@ -49,6 +49,7 @@ interface Row {
   source: string;
   zv: boolean;
   is_key: boolean;
+  is_repeat: boolean;
 }
 
 interface Cached {
@@ -200,7 +201,7 @@ function columnsOf(rows: Row[], dicts: FeedDicts) {
     c.status[i] = status.get(r.status)!;
     c.light[i] = light.get(r.light ?? '')!;
     c.source[i] = source.get(r.source)!;
-    c.flags[i] = (r.zv ? FLAG_ZONE_VIOLATION : 0) | (r.is_key ? FLAG_KEY : 0);
+    c.flags[i] = (r.zv ? FLAG_ZONE_VIOLATION : 0) | (r.is_key ? FLAG_KEY : 0) | (r.is_repeat ? FLAG_REPEAT : 0);
   });
   return c;
 }

@@ -79,6 +79,8 @@ function print(r: CaseImportReport, reportFile: string | undefined) {
         `${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}${r.rejected.length ? `, ${r.rejected.length} rejected` : ''} in ${r.seconds.toFixed(1)} s` +
         ` (${Math.round(r.total / Math.max(r.seconds, 1e-3)).toLocaleString('en')} rows/s)`,
     );
+    const rp = r.repeats;
+    if (rp.periods.length) lines.push(`repeat groups recomputed for ${rp.periods.join(', ')}: ${rp.repeatCases} repeat cases in ${rp.reachedGroups} groups at their threshold`);
     if (r.departmentsCreated.length) lines.push(`departments created: ${r.departmentsCreated.map((d) => `${d.name} (${d.id})`).join(', ')}`);
     if (r.skipped.length) {
       lines.push('skipped (already here):');

@@ -9,6 +9,8 @@
  *   the file says something different, else left as is; a case created by intake or changed here since its import
  *   is skipped and listed. Ids repeated within the file: the first row wins, later ones are rejected.
  * - Historical imports append no case_events: the live stream is for what happens now.
+ * - Repeat groups: every period the import touched (old and new report times) is recomputed by the batch engine in
+ *   the same transaction, so the stored groups and cases.is_repeat hold the imported cases too.
  */
 import type { Readable } from 'node:stream';
 import type pg from 'pg';
@@ -28,6 +30,8 @@ import {
 import type { WorkCalendar } from '../domain/calendar.ts';
 import type { CrsName } from '../domain/layer-import.ts';
 import type { ZoneTimeLimitFactors } from '../domain/zones.ts';
+import { periodOf } from '../domain/repeats.ts';
+import { recomputePeriod, type RepeatsContext } from '../analysis/repeats/store.ts';
 import { readCsv, type CsvRecord } from './csv.ts';
 import { copyLine, copyRows, CREATE_STAGING, insertRows, type StagingRow } from './staging.ts';
 import { pipelined } from './pipeline.ts';
@@ -42,6 +46,8 @@ export interface CaseImportSettings {
   jurisdictionToleranceM: number;
   zoneTimeLimitFactors: ZoneTimeLimitFactors;
   yellowAt: number;
+  /** repeat rules and analysis CRS: the periods an import touches are recomputed */
+  repeats: RepeatsContext;
 }
 
 export interface CaseImportOptions {
@@ -88,6 +94,8 @@ export interface CaseImportReport {
   rejected: RejectedRow[];
   rejectedByCode: Partial<Record<RejectCode, number>>;
   departmentsCreated: { id: string; name: string }[];
+  /** repeat groups of the periods the import touched, after their recompute */
+  repeats: { periods: string[]; groups: number; reachedGroups: number; repeatCases: number };
   seconds: number;
   /** database seconds per phase, summed over the chunks: stage (COPY), derive (spatial joins, rejections), write
    *  (departments, update, insert, commit); parsing the CSV runs meanwhile */
@@ -128,6 +136,23 @@ function columnIndex(header: string[], wanted: string[]): Map<string, number> {
   }
   if (missing.length) throw new MappingError('columns', `the CSV header has no column ${missing.map((m) => `"${m}"`).join(', ')} (it has: ${names.join(', ')})`);
   return out;
+}
+
+/** Recomputes the repeat groups of every period holding one of the local `days` (in the caller's transaction). */
+async function recomputeTouched(client: pg.PoolClient, ctx: RepeatsContext, days: Set<number>, out: CaseImportReport['repeats']) {
+  const { period, utcOffsetMinutes } = ctx.repeats;
+  const starts = new Map<string, number>(); // period key → its start
+  for (const d of days) {
+    const p = periodOf(d * 86_400_000 - utcOffsetMinutes * 60_000 + 43_200_000, period, utcOffsetMinutes); // the day's local noon
+    starts.set(p.key, p.start);
+  }
+  for (const [key, start] of [...starts].sort((a, b) => a[1] - b[1])) {
+    const r = await recomputePeriod(client, ctx, new Date(start));
+    out.periods.push(key);
+    out.groups += r.groups;
+    out.reachedGroups += r.reachedGroups;
+    out.repeatCases += r.repeatCases;
+  }
 }
 
 /** Validates a mapping document; throws MappingError naming the field. */
@@ -182,8 +207,12 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
 
   const report: CaseImportReport = {
     file: opts.file, importId: null, strict: opts.strict, written: false, total: 0, inserted: 0, updated: 0, unchanged: 0,
-    skipped, rejected, rejectedByCode: {}, departmentsCreated: [], seconds: 0, phases: { stage: 0, derive: 0, write: 0 },
+    skipped, rejected, rejectedByCode: {}, departmentsCreated: [], repeats: { periods: [], groups: 0, reachedGroups: 0, repeatCases: 0 },
+    seconds: 0, phases: { stage: 0, derive: 0, write: 0 },
   };
+  const offsetS = settings.repeats.repeats.utcOffsetMinutes * 60;
+  /** local days (see SQL.INSERT) whose cases were written or moved away */
+  const touched = new Set<number>();
   const timed = async <T>(name: keyof CaseImportReport['phases'], fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     try {
@@ -284,12 +313,16 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
       let updated = 0;
       if (updatable) {
         await q('SET LOCAL enable_seqscan = off');
-        updated = (await q(SQL.UPDATE, [report.importId])).rowCount ?? 0;
+        const u = (await q<{ n: number; days: number[] }>(SQL.UPDATE, [report.importId, offsetS])).rows[0];
         await q('SET LOCAL enable_seqscan = on');
+        updated = u.n;
+        for (const d of u.days) touched.add(d);
       }
       report.updated += updated;
       report.unchanged += updatable - updated;
-      report.inserted += (await q(SQL.INSERT, [report.importId])).rowCount ?? 0;
+      const ins = (await q<{ n: number; days: number[] }>(SQL.INSERT, [report.importId, offsetS])).rows[0];
+      report.inserted += ins.n;
+      for (const d of ins.days) touched.add(d);
     });
   }
 
@@ -316,6 +349,7 @@ export async function importCases(pool: pg.Pool, input: Readable, settings: Case
       report.seconds = (performance.now() - t0) / 1000;
       return report;
     }
+    await timed('write', () => recomputeTouched(client, settings.repeats, touched, report.repeats));
     await q(
       `UPDATE case_imports SET finished_at = now(), total = $2, inserted = $3, updated = $4, unchanged = $5, skipped = $6,
          rejected = $7, departments_created = $8 WHERE id = $1`,

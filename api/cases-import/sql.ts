@@ -141,8 +141,14 @@ export const DROP_LINES = `DELETE FROM import_rows WHERE district_code IS NULL O
  * transaction).
  */
 export const EXISTING = `CREATE TEMP TABLE import_existing ON COMMIT DROP AS
-  SELECT r.line, c.district_code, c.id, c.version, c.imported_version FROM import_rows r
-  CROSS JOIN LATERAL (SELECT c.district_code, c.id, c.version, c.imported_version FROM cases c WHERE c.id = r.id OFFSET 0) c`;
+  SELECT r.line, c.district_code, c.id, c.version, c.imported_version, c.reported_at FROM import_rows r
+  CROSS JOIN LATERAL (SELECT c.district_code, c.id, c.version, c.imported_version, c.reported_at FROM cases c WHERE c.id = r.id OFFSET 0) c`;
+
+/**
+ * Local days (days since the epoch at UTC offset $2 seconds) of the instants in a column: the write statements
+ * return the days they touched, whose repeat-case periods are then recomputed.
+ */
+const days = (col: string) => `coalesce(array_agg(DISTINCT floor((extract(epoch FROM ${col}) + $2::int) / 86400)::int) FILTER (WHERE ${col} IS NOT NULL), '{}')`;
 
 /** Existing cases the import must not touch: created by intake, or changed here since their import. */
 export const NOT_UPDATABLE = `SELECT line, id, version, imported_version FROM import_existing
@@ -175,10 +181,11 @@ const WRITTEN: [string, string][] = [
 
 /**
  * Re-imported cases untouched since their import: updated when anything differs (the light, which moves with the
- * clock, is refreshed but does not count as a difference), else left alone. $1 = import id. Returns the count.
+ * clock, is refreshed but does not count as a difference), else left alone. $1 = import id, $2 = UTC offset (s).
+ * Returns the count `n` and the local `days` of the old and new report times.
  * The caller runs it only when some exist, with sequential scans off: cases is found by primary key, not scanned.
  */
-export const UPDATE = `UPDATE cases c SET
+export const UPDATE = `WITH u AS (UPDATE cases c SET
   ${WRITTEN.map(([col, expr]) => `${col} = ${expr}`).join(', ')},
   light = n.final_light, geom = n.geom, version = c.version + 1, imported_version = c.version + 1,
   import_id = $1::bigint, updated_at = now()
@@ -186,10 +193,14 @@ FROM import_rows n JOIN import_existing e ON e.line = n.line AND e.imported_vers
   LEFT JOIN import_departments d ON d.label = n.department
 WHERE c.district_code = e.district_code AND c.id = e.id AND c.imported_version = c.version
   AND (${WRITTEN.map(([col]) => `c.${col}`).join(', ')}, ST_X(c.geom), ST_Y(c.geom))
-    IS DISTINCT FROM (${WRITTEN.map(([, expr]) => expr).join(', ')}, n.lon, n.lat)`;
+    IS DISTINCT FROM (${WRITTEN.map(([, expr]) => expr).join(', ')}, n.lon, n.lat)
+RETURNING e.reported_at AS old_at, n.reported_at AS new_at)
+SELECT count(*)::int AS n, ${days('old_at')} || ${days('new_at')} AS days FROM u`;
 
-/** New cases. $1 = import id. */
-export const INSERT = `INSERT INTO cases (id, ${WRITTEN.map(([c]) => c).join(', ')}, light, geom, import_id, imported_version)
+/** New cases. $1 = import id, $2 = UTC offset (s). Returns the count `n` and the local `days` of their report times. */
+export const INSERT = `WITH i AS (INSERT INTO cases (id, ${WRITTEN.map(([c]) => c).join(', ')}, light, geom, import_id, imported_version)
 SELECT n.id, ${WRITTEN.map(([, e]) => e).join(', ')}, n.final_light, n.geom, $1::bigint, 1
 FROM import_rows n LEFT JOIN import_departments d ON d.label = n.department
-WHERE NOT EXISTS (SELECT 1 FROM import_existing e WHERE e.id = n.id)`;
+WHERE NOT EXISTS (SELECT 1 FROM import_existing e WHERE e.id = n.id)
+RETURNING reported_at)
+SELECT count(*)::int AS n, ${days('reported_at')} AS days FROM i`;

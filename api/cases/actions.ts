@@ -2,11 +2,17 @@
  * Workflow actions (`POST /api/cases/:id/actions`): read the case, let the pure state machine decide, then one
  * statement updates the row `WHERE version = expected` and appends its event — both or neither. Of two concurrent
  * actions on one version exactly one matches; the other gets a 409 with the current version.
+ * A void (作废) takes the case out of repeat grouping: in the same transaction its partition (county, kind, minor,
+ * period) is recomputed, so the stored groups stay those of the batch computation. No action changes a case's
+ * category, place or time, the other inputs of grouping.
  */
 import type pg from 'pg';
+import { lockCasePartition, recomputeCasePartition, repeatGroupSql, type RepeatsContext } from '../analysis/repeats/store.ts';
+import { transaction } from '../db/connect.ts';
 import type { TimeLimit, WorkCalendar } from '../domain/calendar.ts';
 import { caseLight } from '../domain/case-light.ts';
 import { parseCaseId } from '../domain/case-id.ts';
+import { isExcluded } from '../domain/repeats.ts';
 import { applyAction, type Actor, type CaseAction, type CaseState } from '../domain/workflow.ts';
 import { CaseProblem, invalid } from './http.ts';
 import { stmt } from './statements.ts';
@@ -28,6 +34,8 @@ export interface ActionContext {
   actor: Actor;
   yellowAt: number;
   now: Date;
+  /** repeat rules and analysis CRS (repeatsContext of the app) */
+  repeats: () => Promise<RepeatsContext>;
 }
 
 /** Case fields the state machine may change → their columns. */
@@ -106,7 +114,7 @@ export async function applyCaseAction(ctx: ActionContext, id: string, body: Acti
   params.push(event.type, event.actor, event.departmentId, JSON.stringify({ ...event.payload, light }));
   const n = params.length;
   // Named per set of changed columns (a dozen shapes).
-  const { rows } = await pool.query<CaseRow & { event_id: number; event_created_at: Date }>(stmt(pool, `case-action:${Object.keys(changes).join(',')}`,
+  const update = stmt(pool, `case-action:${Object.keys(changes).join(',')}`,
     `WITH u AS (
        UPDATE cases SET ${sets.join(', ')} WHERE district_code = $1 AND id = $2 AND version = $3
        RETURNING ${CASE_COLUMNS}
@@ -117,7 +125,21 @@ export async function applyCaseAction(ctx: ActionContext, id: string, body: Acti
      )
      SELECT u.*, e.id AS event_id, e.created_at AS event_created_at FROM u, e`,
     params,
-  ));
+  );
+  type Updated = CaseRow & { event_id: number; event_created_at: Date };
+  const rctx = body.action === 'void' ? await ctx.repeats() : null;
+  const rows = !rctx || isExcluded(rctx.repeats, row.kind, row.minor)
+    ? (await pool.query<Updated>(update)).rows
+    : await transaction(pool, async (client) => {
+      const me = { districtCode: row.district_code, id: row.id, kind: row.kind, minor: row.minor, reportedAt: row.reported_at };
+      await lockCasePartition(client, rctx, me); // before the row lock of the update (see lockCasePartition)
+      const r = (await client.query<Updated>(update)).rows;
+      if (!r.length) return r;
+      await recomputeCasePartition(client, rctx, me);
+      // the voided case has left its group; re-read what the recompute stored
+      const { rows: g } = await client.query<Pick<CaseRow, 'is_repeat' | 'repeat_group'>>(`SELECT is_repeat, ${repeatGroupSql('cases')} AS repeat_group FROM cases WHERE district_code = $1 AND id = $2`, [row.district_code, row.id]);
+      return [{ ...r[0], ...g[0] }];
+    });
   if (!rows.length) {
     // Another action won the race for this version since we read the case.
     const current = await loadCase(pool, id);

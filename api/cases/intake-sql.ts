@@ -15,8 +15,9 @@ const containingOrNear = (table: string, cond: string, expr = 't.code') => `COAL
 
 /**
  * Everything intake derives from each report's point, and its serial. Parameters: $1 reports (JSON array of
- * {lon, lat, kind, minor, key, actor, day, component}), $2 taxonomy standard, $3 analysis SRID, $4 tolerance m,
- * $5 snap m, $6 duplicate m. One row per report, in order.
+ * {lon, lat, kind, minor, key, actor, day, component, dup}), $2 taxonomy standard, $3 analysis SRID, $4 tolerance m,
+ * $5 snap m. `dup` is the report's duplicate-report distance (per minor, geodata/repeats.json; 0 = no suggestions).
+ * One row per report, in order.
  * - Each step is MATERIALIZED: inlined, every later reference would re-run the lookups of the steps before it.
  * - Grid first: a grid code starts with its community, street and county codes, so the district polygons are only
  *   searched for points on no grid.
@@ -28,10 +29,10 @@ const containingOrNear = (table: string, cond: string, expr = 't.code') => `COAL
 export const DERIVE_SQL = `WITH p AS MATERIALIZED (
   SELECT i.*, s.g, t.m,
          ST_Transform(ST_Expand(t.m, $5::float8), 4326) AS env_snap,
-         ST_Transform(ST_Expand(t.m, $6::float8), 4326) AS env_dup
+         ST_Transform(ST_Expand(t.m, i.dup), 4326) AS env_dup
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(v, ord),
        LATERAL (SELECT x.ord, r.* FROM jsonb_to_record(x.v)
-                  AS r(lon float8, lat float8, kind text, minor text, key text, actor text, day date, component text)) i,
+                  AS r(lon float8, lat float8, kind text, minor text, key text, actor text, day date, component text, dup float8)) i,
        LATERAL (SELECT ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326) AS g) s,
        LATERAL (SELECT ST_Transform(s.g, $3::int) AS m) t
   -- Always true; it tells the planner a batch is a row or two (a range on a column without statistics), not the
@@ -59,8 +60,8 @@ export const DERIVE_SQL = `WITH p AS MATERIALIZED (
               ORDER BY x.distance, x.reported_at DESC, x.id), '[]')
        FROM (SELECT c.id, c.status, c.reported_at, round(ST_Distance(ST_Transform(c.geom, $3::int), p.m)::numeric, 1)::float8 AS distance
              FROM cases c
-             WHERE c.status NOT IN ('closed', 'voided') AND c.kind = p.kind AND c.minor = p.minor
-               AND c.geom && p.env_dup AND ST_DWithin(ST_Transform(c.geom, $3::int), p.m, $6::float8)
+             WHERE p.dup > 0 AND c.status NOT IN ('closed', 'voided') AND c.kind = p.kind AND c.minor = p.minor
+               AND c.geom && p.env_dup AND ST_DWithin(ST_Transform(c.geom, $3::int), p.m, p.dup)
              ORDER BY 4, 3 DESC, 1 LIMIT 5) x) AS duplicates,
     (SELECT row_to_json(t) FROM (SELECT major_code, time_limit_value::float8 AS value, time_limit_unit AS unit
        FROM taxonomy WHERE standard = $2 AND kind = p.kind AND level = 'minor' AND code = p.minor) t) AS tax,
@@ -83,11 +84,7 @@ SELECT d.*, a.last - v.n + v.k AS serial
 FROM d LEFT JOIN v ON v.ord = d.ord LEFT JOIN alloc a ON a.district_code = v.county AND a.day = v.day
 ORDER BY d.ord`;
 
-/**
- * Inserts a batch of cases, their events and idempotency records: all or nothing.
- * $1 cases, $2 idempotency records, $3 events — JSON arrays (events in the order they are to be numbered).
- */
-export const INSERT_SQL = `WITH c AS (
+const CASES_CTE = `c AS (
   INSERT INTO cases (id, district_code, source, kind, major, minor, description, address, photos, reporter, component_id,
     status, street_code, community_code, grid_code, work_grid_code, road_id, road_class, zones, zone_violation,
     time_limit_value, time_limit_unit, time_limit_class, reported_at, created_at, updated_at, possible_duplicates, geom)
@@ -101,13 +98,38 @@ export const INSERT_SQL = `WITH c AS (
     time_limit_value numeric, time_limit_unit text, time_limit_class text, reported_at timestamptz, created_at timestamptz,
     possible_duplicates jsonb, lon float8, lat float8)
   RETURNING id
-), k AS (
+)`;
+
+const KEYS_CTE = (param: string) => `k AS (
   INSERT INTO idempotency_keys (key, actor, request_hash, status, body, case_id)
   SELECT k.key, k.actor, k.request_hash, k.status, k.body::json, k.case_id
-  FROM jsonb_to_recordset($2::jsonb) AS k(key text, actor text, request_hash text, status int, body text, case_id text)
-)
+  FROM jsonb_to_recordset(${param}::jsonb) AS k(key text, actor text, request_hash text, status int, body text, case_id text)
+)`;
+
+/**
+ * Inserts a batch of cases, their events and idempotency records: all or nothing. For batches with no case the
+ * repeat engine groups (部件, 非法小广告): their `repeatGroup` is null, known before the insert.
+ * $1 cases, $2 idempotency records, $3 events — JSON arrays (events in the order they are to be numbered).
+ */
+export const INSERT_SQL = `WITH ${CASES_CTE}, ${KEYS_CTE('$2')}
 INSERT INTO case_events (district_code, case_id, type, actor, payload)
 SELECT e.district_code, e.case_id, e.type, e.actor, e.payload
 FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS x(v, ord),
      jsonb_to_record(x.v) AS e(district_code text, case_id text, type text, actor text, payload jsonb)
 ORDER BY x.ord`;
+
+/**
+ * The other batches, in one transaction with the repeat-group assignment (api/cases/intake.ts):
+ *  1. CASES_SQL inserts the cases and reserves the ids of their events ($2 of them, ascending), so the events
+ *     — written last, once the groups are known — come before the `repeat.detected` the assignment appends;
+ *  2. the repeat engine assigns each case to its group;
+ *  3. EVENTS_SQL writes the events under the reserved ids ($1: JSON array of {id, district_code, case_id, type,
+ *     actor, payload}) and the idempotency records ($2), whose stored response carries the group.
+ */
+export const CASES_SQL = `WITH ${CASES_CTE}
+SELECT nextval('case_events_id_seq'::regclass) AS id FROM generate_series(1, $2::int) ORDER BY 1`;
+
+export const EVENTS_SQL = `WITH ${KEYS_CTE('$2')}
+INSERT INTO case_events (id, district_code, case_id, type, actor, payload)
+SELECT e.id, e.district_code, e.case_id, e.type, e.actor, e.payload
+FROM jsonb_to_recordset($1::jsonb) AS e(id bigint, district_code text, case_id text, type text, actor text, payload jsonb)`;

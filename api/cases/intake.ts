@@ -1,23 +1,29 @@
 /**
- * Intake (`POST /api/cases`): two statements, neither holding a lock for long (SQL in intake-sql.ts).
- *  1. derivation: everything from the point (grid, districts, work grid, road, zones, duplicates, taxonomy, a stored
- *     idempotent response) in the analysis CRS and, for a valid new report, its daily serial;
- *  2. insertion: the case, its events and its idempotency record, all or nothing.
+ * Intake (`POST /api/cases`): two steps, neither holding a lock for long (SQL in intake-sql.ts).
+ *  1. derivation: everything from the point (grid, districts, work grid, road, zones, duplicates within the
+ *     category's duplicate distance, taxonomy, a stored idempotent response) in the analysis CRS and, for a valid
+ *     new report, its daily serial;
+ *  2. insertion: the case, its repeat group (api/analysis/repeats/store.ts), its events and its idempotency record,
+ *     all or nothing. A batch of only excluded categories (部件, 非法小广告: no group) is one statement; any other
+ *     is one transaction: cases in, groups assigned, then events and idempotency records, which carry the group.
  * Between them the pure rules (zone violation, zone-class time limit, deadline preview) run in TypeScript.
- * Reports arriving together share each statement (batcher.ts); on a real server both are prepared (statements.ts).
+ * Reports arriving together share each step (batcher.ts); on a real server the statements are prepared (statements.ts).
  */
 import crypto from 'node:crypto';
 import gcoord from 'gcoord';
 import type pg from 'pg';
+import { assignRepeatGroups, type RepeatGroupRef, type RepeatsContext } from '../analysis/repeats/store.ts';
+import { transaction } from '../db/connect.ts';
 import type { TimeLimit, TimeLimitUnit, WorkCalendar } from '../domain/calendar.ts';
 import { caseDay, formatCaseId, MAX_DAILY_SERIAL } from '../domain/case-id.ts';
+import { duplicateDistanceFor, isExcluded, type DuplicateDistances } from '../domain/repeats.ts';
 import { minorKey } from '../domain/taxonomy.ts';
 import type { Actor } from '../domain/workflow.ts';
 import { zoneTimeLimit, zoneViolation, type ZoneAtPoint } from '../domain/zones.ts';
 import type { CaseConfig } from './config.ts';
 import { CaseProblem, invalid } from './http.ts';
 import { Batcher } from './batcher.ts';
-import { DERIVE_SQL, INSERT_SQL, MAX_BATCH } from './intake-sql.ts';
+import { CASES_SQL, DERIVE_SQL, EVENTS_SQL, INSERT_SQL, MAX_BATCH } from './intake-sql.ts';
 import { stmt } from './statements.ts';
 import { caseJson, caseSummary, type CaseRow, type DuplicateEntry, type ZoneEntry } from './view.ts';
 
@@ -44,6 +50,8 @@ export interface IntakeContext {
   statements: IntakeStatements;
   standard: string;
   cfg: CaseConfig;
+  /** duplicate-report distance per category (caseDuplicateDistances) */
+  duplicates: DuplicateDistances;
   cal: WorkCalendar;
   actor: Actor;
   idempotencyKey: string | null;
@@ -91,28 +99,77 @@ interface DeriveInput {
   actor: string;
   day: string;
   component: string | null;
+  /** duplicate-report distance of the category, metres (0 = none) */
+  dup: number;
+}
+
+interface EventRow {
+  district_code: string;
+  case_id: string;
+  type: string;
+  actor: string;
+  payload: unknown;
+}
+
+/** What a report writes once its repeat group is known: the response body and its events. */
+interface Finished {
+  body: string;
+  events: EventRow[];
 }
 
 /** What one report writes: its case row (as the INSERT reads it), its idempotency record, its events. */
 interface InsertInput {
   row: CaseRow;
-  key: Record<string, unknown> | null;
-  events: Record<string, unknown>[];
+  /** the idempotency record but its body (the response, known once the group is) */
+  key: { key: string; actor: string; request_hash: string; status: number; case_id: string } | null;
+  /** how many events `finish` returns (their ids are reserved before the group is known) */
+  eventCount: number;
+  finish: (group: RepeatGroupRef | null) => Finished;
 }
 
 /** The batched statements of one app (one database, one set of settings). */
 export interface IntakeStatements {
   derive: Batcher<DeriveInput, Derived>;
-  insert: Batcher<InsertInput, null>;
+  /** → the response body of each report */
+  insert: Batcher<InsertInput, string>;
 }
 
-/** `maxInFlight` per statement: together they may use the whole pool, one connection left for everything else. */
-export function intakeStatements(pool: pg.Pool, srid: () => Promise<number>, standard: string, cfg: CaseConfig): IntakeStatements {
+const keyRecords = (items: InsertInput[], done: Finished[]) => JSON.stringify(items.flatMap((i, k) => (i.key ? [{ ...i.key, body: done[k].body }] : [])));
+
+/**
+ * Writes a batch of reports. Statements: one when no case of the batch takes part in repeat grouping; otherwise
+ * BEGIN, cases (+ event ids), the group lock, two per grouped case (read, then create or join), events + keys, COMMIT.
+ */
+async function insertReports(pool: pg.Pool, rctx: RepeatsContext, items: InsertInput[]): Promise<string[]> {
+  const rows = JSON.stringify(items.map((i) => i.row)); // Dates become ISO strings
+  if (!items.some((i) => !isExcluded(rctx.repeats, i.row.kind, i.row.minor))) {
+    const done = items.map((i) => i.finish(null));
+    await pool.query(stmt(pool, 'case-intake-insert', INSERT_SQL, [rows, keyRecords(items, done), JSON.stringify(done.flatMap((d) => d.events))]));
+    return done.map((d) => d.body);
+  }
+  return transaction(pool, async (client) => {
+    const total = items.reduce((n, i) => n + i.eventCount, 0);
+    const { rows: ids } = await client.query<{ id: number }>(stmt(pool, 'case-intake-cases', CASES_SQL, [rows, total]));
+    const groups = await assignRepeatGroups(client, rctx, items.map(({ row: r }) => ({ districtCode: r.district_code, id: r.id, kind: r.kind, minor: r.minor, reportedAt: r.reported_at })));
+    const done = items.map((i, k) => i.finish(groups[k]));
+    let n = 0;
+    const events = done.flatMap((d) => d.events.map((e) => ({ id: ids[n++].id, ...e })));
+    if (n !== total) throw new Error(`intake: ${n} events written, ${total} ids reserved`);
+    await client.query(stmt(pool, 'case-intake-events', EVENTS_SQL, [JSON.stringify(events), keyRecords(items, done)]));
+    return done.map((d) => d.body);
+  });
+}
+
+/**
+ * `maxInFlight` per statement: together they may use the whole pool, one connection left for everything else.
+ * `repeats` gives the repeat rules and analysis CRS (repeatsContext of the app), asked once per batch.
+ */
+export function intakeStatements(pool: pg.Pool, repeats: () => Promise<RepeatsContext>, standard: string, cfg: CaseConfig): IntakeStatements {
   const poolSize = (pool.options as { max?: number }).max ?? 10;
   const opts = { maxInFlight: Math.max(1, Math.floor((poolSize - 1) / 2)), maxBatch: MAX_BATCH };
   return {
     derive: new Batcher(async (items) => {
-      const params = [JSON.stringify(items), standard, await srid(), cfg.jurisdictionToleranceM, cfg.snapDistanceM, cfg.duplicateDistanceM];
+      const params = [JSON.stringify(items), standard, (await repeats()).srid, cfg.jurisdictionToleranceM, cfg.snapDistanceM];
       try {
         return (await pool.query<Derived>(stmt(pool, 'case-intake-derive', DERIVE_SQL, params))).rows;
       } catch (err: any) {
@@ -120,14 +177,7 @@ export function intakeStatements(pool: pg.Pool, srid: () => Promise<number>, sta
         throw err;
       }
     }, opts),
-    insert: new Batcher(async (items) => {
-      await pool.query(stmt(pool, 'case-intake-insert', INSERT_SQL, [
-        JSON.stringify(items.map((i) => i.row)),
-        JSON.stringify(items.flatMap((i) => (i.key ? [i.key] : []))),
-        JSON.stringify(items.flatMap((i) => i.events)),
-      ]));
-      return items.map(() => null);
-    }, opts),
+    insert: new Batcher(async (items) => insertReports(pool, await repeats(), items), opts),
   };
 }
 
@@ -174,6 +224,7 @@ export async function intakeCase(ctx: IntakeContext, body: IntakeBody): Promise<
 
   const d = await ctx.statements.derive.submit({
     lon, lat, kind: body.kind, minor: body.minor, key, actor: actor.user, day, component: body.componentId ?? null,
+    dup: duplicateDistanceFor(ctx.duplicates, body.kind, body.minor),
   });
   if (d.idem) return replay(d.idem, hash);
   if (!d.tax) {
@@ -207,21 +258,32 @@ export async function intakeCase(ctx: IntakeContext, body: IntakeBody): Promise<
     accepted_at: null, registered_at: null, dispatched_at: null, handled_at: null, verified_at: null, closed_at: null, voided_at: null,
     suspended_at: null, suspended_seconds: 0, deadline: null, extended_count: 0, rework_count: 0, redispatch_count: 0, duplicate_of: null,
     version: 1, created_at: now, updated_at: now, light: null, possible_duplicates: duplicates, lon, lat,
+    repeat_group: null, is_repeat: false,
   };
-  const json = JSON.stringify(caseJson(row, actor, now, cal));
-  const { allowedActions: _perActor, ...summary } = caseSummary(row, actor);
-  const events: { type: string; payload: unknown }[] = [{ type: 'case.created', payload: { ...summary, lon, lat, roadId: row.road_id } }];
-  if (duplicates.length) events.push({ type: 'case.duplicate-suggested', payload: { id: row.id, minor: row.minor, duplicates } });
-  if (violation) {
-    const zone = d.zones.find((z) => z.id === violation.zoneId)!;
-    events.push({ type: 'zone.violation', payload: { id: row.id, kind: row.kind, minor: row.minor, level: violation.level, zoneId: zone.id, zoneName: zone.name, at: reportedAt.toISOString() } });
-  }
-
-  try {
-    await ctx.statements.insert.submit({
-      row, // serialised as JSON: Dates become ISO strings
-      key: key ? { key, actor: actor.user, request_hash: hash, status: 201, body: json, case_id: row.id } : null,
+  const zone = violation ? d.zones.find((z) => z.id === violation.zoneId)! : null;
+  // The response and the events, once the repeat group is known (the case.created payload carries it, so a live
+  // map knows a new repeat case without asking).
+  const finish = (group: RepeatGroupRef | null): Finished => {
+    const r: CaseRow = { ...row, repeat_group: group, is_repeat: group?.reached ?? false };
+    const { allowedActions: _perActor, ...summary } = caseSummary(r, actor);
+    const events: { type: string; payload: unknown }[] = [{ type: 'case.created', payload: { ...summary, lon, lat, roadId: row.road_id } }];
+    if (duplicates.length) events.push({ type: 'case.duplicate-suggested', payload: { id: row.id, minor: row.minor, duplicates } });
+    if (violation && zone) {
+      events.push({ type: 'zone.violation', payload: { id: row.id, kind: row.kind, minor: row.minor, level: violation.level, zoneId: zone.id, zoneName: zone.name, at: reportedAt.toISOString() } });
+    }
+    return {
+      body: JSON.stringify(caseJson(r, actor, now, cal)),
       events: events.map((e) => ({ district_code: row.district_code, case_id: row.id, type: e.type, actor: actor.user, payload: e.payload })),
+    };
+  };
+
+  let json: string;
+  try {
+    json = await ctx.statements.insert.submit({
+      row,
+      key: key ? { key, actor: actor.user, request_hash: hash, status: 201, case_id: row.id } : null,
+      eventCount: 1 + (duplicates.length ? 1 : 0) + (violation ? 1 : 0),
+      finish,
     });
   } catch (err: any) {
     // The same key sent twice at once: the other request committed first; answer as it did.

@@ -20,6 +20,8 @@ export interface ListQuery {
   district?: string;
   from?: string;
   to?: string;
+  /** only repeat cases (true) or only the others (false) */
+  repeat?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -76,6 +78,7 @@ function whereOf(q: ListQuery, actor: Actor, params: unknown[]): string[] {
   }
   if (q.from) add((p) => `reported_at >= ${p}::timestamptz`, q.from);
   if (q.to) add((p) => `reported_at < ${p}::timestamptz`, q.to);
+  if (q.repeat !== undefined) add((p) => `is_repeat = ${p}::boolean`, q.repeat);
   if (q.cursor) {
     const [us, id] = decodeCursor(q.cursor);
     params.push(us, id);

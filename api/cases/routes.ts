@@ -6,12 +6,14 @@
  *   GET  /api/cases/:id             case JSON + event history (any token; department staff: own cases only)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { repeatsConfigOf } from '../analysis/repeats/config.ts';
+import { repeatsContext } from '../analysis/repeats/store.ts';
 import { requireRole } from '../auth/plugin.ts';
 import { TIME_LIMIT_UNITS } from '../domain/calendar.ts';
 import { CASE_ACTIONS, CASE_STATUSES, REPORT_ROLES } from '../domain/workflow.ts';
 import { activeStandard } from '../taxonomy/load.ts';
 import { applyCaseAction, type ActionBody } from './actions.ts';
-import { caseConfigOf, loadCalendar } from './config.ts';
+import { caseConfigOf, caseDuplicateDistances, loadCalendar } from './config.ts';
 import { CaseProblem, invalid, schemaProblem, sendProblem } from './http.ts';
 import { CASE_SOURCES, intakeCase, intakeStatements, type IntakeBody } from './intake.ts';
 import { caseDetail, listCases, MAX_PAGE, type ListQuery } from './query.ts';
@@ -78,6 +80,7 @@ const listSchema = {
     district: { type: 'string', pattern: '^\\d{6}(\\d{3}){0,2}$' },
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },
+    repeat: { type: 'boolean' },
     limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE },
     cursor: { type: 'string', maxLength: 200 },
   },
@@ -90,7 +93,10 @@ export async function caseRoutes(app: FastifyInstance) {
   const cal = loadCalendar(cfg.calendarFile);
   const standard = activeStandard();
   preparedStatements(app.db.pool, app.db.kind === 'postgis');
-  const statements = intakeStatements(app.db.pool, () => app.analysisSrid(), standard, cfg);
+  // repeat rules (geodata/repeats.json) read now: a bad file stops the start, not the first report
+  const duplicates = caseDuplicateDistances(cfg, repeatsConfigOf(app));
+  const repeats = () => repeatsContext(app);
+  const statements = intakeStatements(app.db.pool, repeats, standard, cfg);
 
   /** Runs a handler, turning CaseProblem into its reply; schema errors of bodies become 422 naming the field. */
   const handle = <R extends FastifyRequest>(fn: (req: R, reply: FastifyReply) => Promise<unknown>) => async (req: R, reply: FastifyReply) => {
@@ -109,7 +115,7 @@ export async function caseRoutes(app: FastifyInstance) {
       throw invalid('Idempotency-Key', 'must be 1–200 visible ASCII characters');
     }
     const r = await intakeCase(
-      { pool: app.db.pool, statements, standard, cfg, cal, actor: req.actor!, idempotencyKey: key ?? null, now: new Date() },
+      { pool: app.db.pool, statements, standard, cfg, duplicates, cal, actor: req.actor!, idempotencyKey: key ?? null, now: new Date() },
       req.body,
     );
     if (r.replayed) reply.header('idempotent-replayed', 'true');
@@ -117,7 +123,7 @@ export async function caseRoutes(app: FastifyInstance) {
   }));
 
   app.post<{ Params: { id: string }; Body: ActionBody }>('/api/cases/:id/actions', { schema: { params: idParams, body: actionSchema }, attachValidation: true, preHandler: requireRole() }, handle(async (req) => {
-    return applyCaseAction({ pool: app.db.pool, cal, actor: req.actor!, yellowAt: cfg.yellowAt, now: new Date() }, req.params.id, req.body);
+    return applyCaseAction({ pool: app.db.pool, cal, actor: req.actor!, yellowAt: cfg.yellowAt, now: new Date(), repeats }, req.params.id, req.body);
   }));
 
   app.get<{ Querystring: ListQuery }>('/api/cases', { schema: { querystring: listSchema }, preHandler: requireRole() }, handle(async (req, reply) => {

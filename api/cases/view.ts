@@ -1,14 +1,18 @@
 // A `cases` row as read by the case routes, and its JSON forms (the case JSON, and the lighter list properties).
+import { repeatGroupSql, type RepeatGroupRef } from '../analysis/repeats/store.ts';
 import { computeDeadline, type Light, type TimeLimitUnit, type WorkCalendar } from '../domain/calendar.ts';
 import { allowedActionsFor, type Actor, type CaseState, type CaseStatus } from '../domain/workflow.ts';
 
-/** The columns every case query returns (explicit: never the two geometry columns). */
+/**
+ * The columns every case query returns (explicit: never the two geometry columns), over `cases` unaliased; the
+ * repeat group is one primary-key lookup in repeat_groups.
+ */
 export const CASE_COLUMNS = `id, district_code, source, kind, major, minor, original_category, description, address, photos, reporter,
   component_id, status, department_id, street_code, community_code, grid_code, work_grid_code, road_id, road_class, zones,
   zone_violation, is_key, time_limit_value, time_limit_unit, time_limit_class, reported_at, accepted_at, registered_at,
   dispatched_at, handled_at, verified_at, closed_at, voided_at, suspended_at, suspended_seconds, deadline, extended_count,
   rework_count, redispatch_count, duplicate_of, version, created_at, updated_at, light, possible_duplicates,
-  ST_X(geom) AS lon, ST_Y(geom) AS lat`;
+  ST_X(geom) AS lon, ST_Y(geom) AS lat, is_repeat, ${repeatGroupSql('cases')} AS repeat_group`;
 
 export interface ZoneEntry {
   id: string;
@@ -74,6 +78,10 @@ export interface CaseRow {
   possible_duplicates: DuplicateEntry[];
   lon: number;
   lat: number;
+  /** its group reached the threshold (重复案件) */
+  is_repeat: boolean;
+  /** null: excluded category (部件, 非法小广告), voided, or not grouped (imported before a recompute) */
+  repeat_group: RepeatGroupRef | null;
 }
 
 /** The workflow fields of a row, for applyAction. */
@@ -133,6 +141,8 @@ export function caseSummary(r: CaseRow, actor: Actor) {
     light: r.light,
     closedAt: iso(r.closed_at),
     updatedAt: r.updated_at.toISOString(),
+    isRepeat: r.is_repeat,
+    repeatGroup: r.repeat_group,
     allowedActions: allowedActionsFor({ status: r.status, departmentId: r.department_id }, actor),
   };
 }

@@ -2,6 +2,7 @@
  * Loads a generated demo city (geodata/demo-city, or any `npm run demo:generate -- --out DIR`) into the database
  * in one transaction. Rows go in as large multi-row INSERTs over unnest() arrays — thousands of rows per
  * statement, far below PGlite's message limits — with geometry built in SQL (ST_GeomFromGeoJSON, ST_MakePoint).
+ * The cases' repeat groups are then computed for every period they span, so the console shows 重复案件 at once.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,11 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { transaction } from '../db/connect.ts';
 import { loadTaxonomy } from '../taxonomy/load.ts';
+import { loadConfig } from '../config.ts';
+import { resolveAnalysisSrid } from '../db/analysis-srid.ts';
+import { periodOf } from '../domain/repeats.ts';
+import { loadRepeatsConfig } from '../analysis/repeats/config.ts';
+import { recomputePeriod, type RepeatsContext } from '../analysis/repeats/store.ts';
 
 export const DEMO_CITY_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../geodata/demo-city');
 
@@ -22,7 +28,31 @@ export const DEMO_TABLES = ['cases', 'components', 'grids', 'work_grids', 'zones
 
 export interface LoadResult {
   counts: Record<(typeof DEMO_TABLES)[number], number>;
+  /** stored repeat groups after the recompute: periods, cases that take part, repeat cases among them */
+  repeats: { periods: string[]; cases: number; groups: number; reachedGroups: number; repeatCases: number };
   ms: number;
+}
+
+/**
+ * Recomputes the stored repeat groups of every period from the first to the last case (in the caller's
+ * transaction). `ctx` defaults to geodata/repeats.json (REPEATS_CONFIG_FILE) and ANALYSIS_SRID or the districts' UTM.
+ */
+export async function recomputeAllRepeats(q: pg.PoolClient, ctx?: RepeatsContext): Promise<LoadResult['repeats']> {
+  ctx ??= { srid: await resolveAnalysisSrid(q, loadConfig().analysisSrid), repeats: loadRepeatsConfig() };
+  const out: LoadResult['repeats'] = { periods: [], cases: 0, groups: 0, reachedGroups: 0, repeatCases: 0 };
+  const { rows } = await q.query<{ lo: Date | null; hi: Date | null }>('SELECT min(reported_at) AS lo, max(reported_at) AS hi FROM cases');
+  const { lo, hi } = rows[0];
+  if (!lo || !hi) return out;
+  const { period, utcOffsetMinutes } = ctx.repeats;
+  for (let p = periodOf(lo.getTime(), period, utcOffsetMinutes); p.start <= hi.getTime(); p = periodOf(p.end, period, utcOffsetMinutes)) {
+    const r = await recomputePeriod(q, ctx, new Date(p.start));
+    out.periods.push(r.period);
+    out.cases += r.cases;
+    out.groups += r.groups;
+    out.reachedGroups += r.reachedGroups;
+    out.repeatCases += r.repeatCases;
+  }
+  return out;
 }
 
 /** True when none of the demo tables holds a row (a fresh database the demo city may be loaded into). */
@@ -37,9 +67,9 @@ export async function nonEmptyTables(db: Queryable): Promise<string[]> {
   return (await db.query<{ t: string }>(sql)).rows.map((r) => r.t);
 }
 
-/** Empties the demo tables (and the case event log that refers to their cases) in one statement. */
+/** Empties the demo tables (and the case event log and repeat groups that refer to their cases) in one statement. */
 export async function truncateDemoTables(db: Queryable): Promise<void> {
-  await db.query(`TRUNCATE case_events, ${DEMO_TABLES.join(', ')}`);
+  await db.query(`TRUNCATE case_events, repeat_groups, repeat_partitions, ${DEMO_TABLES.join(', ')}`);
 }
 
 async function inTransaction<T>(db: Queryable, fn: (c: Queryable) => Promise<T>): Promise<T> {
@@ -228,7 +258,7 @@ function readDepartments(file: string): Record<string, string | null>[] {
  * grids, roads, zones, departments, components, cases; then checks the row counts against manifest.json.
  * The taxonomy is (up)loaded first, outside that transaction (loadTaxonomy keeps its own).
  */
-export async function loadDemoCity(pool: pg.Pool, dir: string = DEMO_CITY_DIR): Promise<LoadResult> {
+export async function loadDemoCity(pool: pg.Pool, dir: string = DEMO_CITY_DIR, opts: { repeats?: RepeatsContext } = {}): Promise<LoadResult> {
   const t0 = Date.now();
   const file = (name: string) => {
     const f = path.join(dir, name);
@@ -237,7 +267,7 @@ export async function loadDemoCity(pool: pg.Pool, dir: string = DEMO_CITY_DIR): 
   };
   const manifest = JSON.parse(fs.readFileSync(file('manifest.json'), 'utf8')) as { counts: Record<string, number> };
   await loadTaxonomy(pool);
-  const counts = await transaction(pool, async (q) => {
+  const { counts, repeats } = await transaction(pool, async (q) => {
     const districts = readFeatures(file('districts.geojson'));
     const distCols = [c('code'), c('name'), c('level'), c('parent_code')];
     let nDistricts = 0;
@@ -265,7 +295,7 @@ export async function loadDemoCity(pool: pg.Pool, dir: string = DEMO_CITY_DIR): 
     for (const [k, v] of Object.entries(loaded)) {
       if (manifest.counts[k] !== undefined && manifest.counts[k] !== v) throw new Error(`demo city: loaded ${v} ${k}, manifest.json says ${manifest.counts[k]}`);
     }
-    return loaded;
+    return { counts: loaded, repeats: await recomputeAllRepeats(q, opts.repeats) };
   });
-  return { counts, ms: Date.now() - t0 };
+  return { counts, repeats, ms: Date.now() - t0 };
 }

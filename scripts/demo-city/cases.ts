@@ -219,10 +219,16 @@ export async function generateCases(w: CaseWorld, opts: CaseOptions, rng: Rng): 
     };
   };
   const near = (ps: Place[], sigma: number): Gen => (r) => { const p = r.pick(ps); return [r.normal(p.x, sigma), r.normal(p.y, sigma)]; };
+  /** Anywhere within `radius` of one of the places, evenly: the area around a market or school gate, not its door. */
+  const around = (ps: Place[], radius: number): Gen => (r) => {
+    const p = r.pick(ps);
+    const d = radius * Math.sqrt(r.next()), a = r.uniform(0, 2 * Math.PI);
+    return [p.x + d * Math.cos(a), p.y + d * Math.sin(a)];
+  };
   const fallbackArea = inArea({ residential: 1, commercial: 1, public: 1, industrial: 1, green: 1 });
   const sites: Gen = (r, month) => {
     const active = places.sites.filter((s) => s.active && month >= s.active[0] && month <= s.active[1]);
-    return active.length ? near(active, 55)(r, month) : inArea({ industrial: 2, residential: 1 })(r, month);
+    return active.length ? near(active, 130)(r, month) : inArea({ industrial: 2, residential: 1 })(r, month);
   };
   const nightAlley = net.roads[places.nightMarket.road!].parts[0];
   const nightMarket: Gen = (r) => {
@@ -233,13 +239,13 @@ export async function generateCases(w: CaseWorld, opts: CaseOptions, rng: Rng): 
   const mix = (parts: [Gen, number][]): Gen => { const wt = new Weighted(parts.map((p) => p[0]), parts.map((p) => p[1])); return (r, mo) => wt.pick(r)(r, mo); };
   const commerce = { commercial: 3, residential: 2, public: 1.5, industrial: 0.3, green: 0.2 };
   const PROFILES: Record<Profile, Gen> = {
-    vending: mix([[onRoad([1, 1, 0.5], commerce), 0.45], [near(places.markets, 60), 0.2], [near(places.schools, 60), 0.1], [nightMarket, 0.08], [near([places.station], 80), 0.05], [near([places.mall], 70), 0.12]]),
-    parking: mix([[onRoad([3, 1.5, 0.5], { commercial: 3, residential: 1.5, public: 2, industrial: 0.5, green: 0.2 }), 0.7], [near([places.hospital], 60), 0.08], [near([places.station], 80), 0.07], [near([places.mall], 60), 0.08], [near(places.schools, 60), 0.04], [near(places.markets, 60), 0.03]]),
-    litter: mix([[onRoad([1, 1.2, 2], { residential: 2, commercial: 1.5, industrial: 1, public: 1, green: 0.6 }), 0.65], [inArea({ residential: 2, industrial: 1, commercial: 1, green: 0.5 }), 0.2], [near(places.markets, 70), 0.08], [sites, 0.07]]),
+    vending: mix([[onRoad([1, 1, 0.5], commerce), 0.56], [around(places.markets, 150), 0.2], [around(places.schools, 190), 0.09], [nightMarket, 0.04], [around([places.station], 110), 0.05], [around([places.mall], 250), 0.06]]),
+    parking: mix([[onRoad([3, 1.5, 0.5], { commercial: 3, residential: 1.5, public: 2, industrial: 0.5, green: 0.2 }), 0.83], [around([places.hospital], 240), 0.05], [around([places.station], 340), 0.04], [around([places.mall], 250), 0.04], [around(places.schools, 190), 0.02], [around(places.markets, 150), 0.02]]),
+    litter: mix([[onRoad([1, 1.2, 2], { residential: 2, commercial: 1.5, industrial: 1, public: 1, green: 0.6 }), 0.65], [inArea({ residential: 2, industrial: 1, commercial: 1, green: 0.5 }), 0.2], [around(places.markets, 150), 0.08], [sites, 0.07]]),
     hanging: mix([[onRoad([0.3, 1, 3], { residential: 4, commercial: 1, industrial: 0.3, public: 0.5, green: 0.2 }), 0.8], [inArea({ residential: 1 }), 0.2]]),
     ads: mix([[onRoad([1, 1.5, 2], { residential: 2.5, commercial: 2, public: 1, industrial: 0.5, green: 0.2 }), 0.85], [near(places.schools, 100), 0.05], [near(places.markets, 80), 0.1]]),
     signboard: mix([[onRoad([2, 1.5, 0.5], { commercial: 4, residential: 1.5, public: 1, industrial: 0.5, green: 0.1 }), 0.9], [near([places.mall], 80), 0.1]]),
-    construction: mix([[sites, 0.75], [onRoad([2, 1, 0.3], { industrial: 2, residential: 1, commercial: 1 }), 0.25]]),
+    construction: mix([[sites, 0.5], [onRoad([2, 1, 0.3], { industrial: 2, residential: 1, commercial: 1 }), 0.5]]),
     emergency: onRoad([2, 1.5, 1], {}),
     green: mix([[inArea({ green: 4, public: 2, residential: 1, commercial: 0.5, industrial: 0.5 }), 0.5], [onRoad([2, 1, 0.3], { green: 3, public: 2, residential: 1 }), 0.5]]),
     other: mix([[inArea({ residential: 3, commercial: 1.5, public: 1, industrial: 1, green: 0.5 }), 0.6], [onRoad([1, 1, 1], {}), 0.4]]),
@@ -415,7 +421,9 @@ export async function generateCases(w: CaseWorld, opts: CaseOptions, rng: Rng): 
   })));
 
   const writer = new CsvGzWriter(opts.file, CASE_COLUMNS);
-  const recent: { cat: Cat; x: number; y: number }[] = [];
+  /** event cases of the last weeks, oldest first (a problem comes back within days, whatever the city's size) */
+  const recent: { cat: Cat; x: number; y: number; t: number }[] = [];
+  const RECENT_MS = 14 * 86_400_000;
   let pending: Draft[] = [];
   let seq = 0;
 
@@ -431,14 +439,16 @@ export async function generateCases(w: CaseWorld, opts: CaseOptions, rng: Rng): 
     let cat: Cat;
     let gen: () => [number, number];
     const hs = hotspotW[month];
-    if (hs && u < 0.06 && source !== 'follow-up') {
+    if (hs && u < 0.02 && source !== 'follow-up') {
       const h = hs.pick(r);
       cat = eventByName.get(r.pick(h.minors))!;
       gen = () => [r.normal(h.x, 12), r.normal(h.y, 12)];
       const evening = midnight + Math.floor(r.uniform(16.5, 23) * 3600) * 1000; // stalls set up early or stay late
       if (h.name === places.nightMarket.name && evening < asOfMs) reportedAt = new Date(evening);
-    } else if (u < 0.13 && recent.length > 100) { // the same problem again at the same spot
-      const p = recent[r.int(Math.max(0, recent.length - 3000), recent.length - 1)];
+    } else if (u < 0.035 && recent.length && recent[0].t <= midnight - RECENT_MS / 2) { // the same problem again at the same spot
+      let lo = 0;
+      while (lo < recent.length - 1 && recent[lo].t < midnight - RECENT_MS) lo++;
+      const p = recent[r.int(lo, recent.length - 1)];
       cat = p.cat;
       gen = () => [r.normal(p.x, 8), r.normal(p.y, 8)];
     } else {
@@ -456,8 +466,10 @@ export async function generateCases(w: CaseWorld, opts: CaseOptions, rng: Rng): 
       at = { x, y, lon, lat, cell: comps.cell[componentIdx], road: roadAt(x, y).road, zones: zonesAt(zones, lon, lat).zones };
     } else {
       at = locate(gen);
-      recent.push({ cat, x: at.x, y: at.y });
-      if (recent.length > 6000) recent.splice(0, 3000);
+      recent.push({ cat, x: at.x, y: at.y, t: midnight });
+      let old = 0;
+      while (old < recent.length && recent[old].t < midnight - RECENT_MS) old++;
+      if (old > 1000) recent.splice(0, old);
     }
     let deptKey: DeptKey | 'street' = 'street';
     if (cat.kind === 'event') {

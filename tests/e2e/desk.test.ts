@@ -88,15 +88,25 @@ describe.skipIf(!hasChromium)('operator desk in a real browser', () => {
     await panel().waitFor({ timeout: 10_000 });
     await expect.poll(() => panel().getAttribute('data-case')).toBe(second);
     await expect.poll(() => panel().innerText(), { timeout: 10_000 }).toContain('疑似重复');
+    // the two reports of one minor 5 m apart are in one repeat group (the first one's, unless a demo case of the
+    // month anchors one nearby), which the panel shows
+    const g = (await api(`/api/cases/${second}`)).body.repeatGroup;
+    expect(g).toEqual((await api(`/api/cases/${first}`)).body.repeatGroup);
+    expect(g.size).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => panel().locator('[data-field="repeat-group"]').innerText(), { timeout: 10_000 }).toContain(`第 ${g.size} 次 / 阈值 ${g.threshold} 次`);
     await w.page.screenshot({ path: path.join(ARTIFACTS, 'desk-1366x768-case.png') });
-    await panel().getByRole('button', { name: '合并为重复' }).click();
+    await panel().locator(`button[data-merge="${first}"]`).click();
     await expect.poll(() => panel().locator('input[pattern]').inputValue()).toBe(first);
-    await panel().getByRole('button', { name: '确认作废' }).click();
+    expect(await panel().locator('.confirm').innerText()).toContain(`记为案件 ${first} 的重复上报`);
+    await w.page.screenshot({ path: path.join(ARTIFACTS, 'desk-1366x768-merge.png') });
+    await panel().getByRole('button', { name: '确认合并（作废本案）' }).click();
     await expect.poll(() => panel().getAttribute('data-status'), { timeout: 10_000 }).toBe('voided');
     await expect.poll(() => panel().innerText()).toContain(first); // 重复于
     await expect.poll(() => storeState(second), { timeout: 5000 }).toEqual({ status: 'voided', light: '' });
     const { body } = await api(`/api/cases/${second}`);
     expect(body.duplicateOf).toBe(first);
+    expect(body.repeatGroup).toBeNull(); // a voided report leaves its group, one smaller now
+    expect((await api(`/api/cases/${first}`)).body.repeatGroup).toMatchObject({ id: g.id, size: g.size - 1 });
   });
 
   it('opens a case from the list by keyboard and registers it: the light turns green', async () => {
@@ -152,6 +162,23 @@ describe.skipIf(!hasChromium)('operator desk in a real browser', () => {
     expect(counts.rows).toBe(counts.red);
     await expect.poll(() => w.page.getByTestId('case-count').innerText()).toBe(counts.rows.toLocaleString('zh-CN'));
     await w.page.locator('[data-filter-light="red"]').uncheck({ force: true });
+    // 重复案件: the demo city's stored groups (recomputed when it was loaded)
+    await w.page.locator('[data-filter="repeat"]').check();
+    const repeats = await w.page.evaluate(() => {
+      const c = (window as any).__citylens;
+      const rows: Int32Array = c.view.rows;
+      let n = 0;
+      for (const r of rows) if (c.store.isRepeat(r)) n++;
+      return { rows: rows.length, repeats: n, first: rows.length ? c.store.id(rows[rows.length - 1]) : null };
+    });
+    expect(repeats.rows).toBeGreaterThan(0);
+    expect(repeats.repeats).toBe(repeats.rows);
+    await expect.poll(() => w.page.getByTestId('case-count').innerText()).toBe(repeats.rows.toLocaleString('zh-CN'));
+    await expect.poll(() => w.page.locator('.scroller [data-case] .repeat').count()).toBeGreaterThan(0);
+    expect(await w.page.locator('.scroller [data-case]').count()).toBe(await w.page.locator('.scroller [data-case] .repeat').count());
+    expect((await api(`/api/cases/${repeats.first}`)).body).toMatchObject({ isRepeat: true, repeatGroup: { reached: true } });
+    await w.page.screenshot({ path: path.join(ARTIFACTS, 'desk-1366x768-repeats.png') });
+    await w.page.locator('[data-filter="repeat"]').uncheck();
   });
 
   it('looks right at 1920×1080 too', async () => {

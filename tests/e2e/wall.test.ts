@@ -177,6 +177,33 @@ describe.skipIf(!hasChromium)('wall display in a real browser', () => {
     await expect.poll(() => w.page.evaluate(() => (window as any).__citylens.map.getZoom() as number), { timeout: 20_000 }).toBeLessThan(15);
   });
 
+  it('shows the repeat alert of intake: the second report of one problem in a key area reaches the threshold (2)', async () => {
+    const pool = server.database.db.pool;
+    const { rows: [p] } = await pool.query<{ lon: number; lat: number }>(
+      `SELECT ST_X(c) AS lon, ST_Y(c) AS lat FROM (SELECT ST_PointOnSurface(geom) AS c FROM zones WHERE level = 'key' ORDER BY id LIMIT 1) z`,
+    );
+    // a category with no case of its own there lately: the two reports make a group of their own
+    const { rows: [m] } = await pool.query<{ code: string }>(
+      `SELECT code FROM taxonomy t WHERE standard = 'CJ/T 214-2007' AND kind = 'event' AND level = 'minor' AND code <> '0201'
+          AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.kind = 'event' AND c.minor = t.code AND c.reported_at > now() - interval '62 days'
+                            AND ST_DWithin(c.geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, 200))
+        ORDER BY code LIMIT 1`,
+      [p.lon, p.lat],
+    );
+    const post = (dx: number) => api('/api/cases', 'demo-collector', {
+      method: 'POST', body: JSON.stringify({ source: 'patrol', kind: 'event', minor: m.code, description: '大屏测试：同一地点反复发生', lon: p.lon + dx, lat: p.lat }),
+    });
+    const first = await post(0);
+    const second = await post(0.00003); // ~3 m east
+    expect(first.body.repeatGroup).toMatchObject({ id: first.body.id, size: 1, threshold: 2, reached: false });
+    expect(second.body).toMatchObject({ isRepeat: true, repeatGroup: { id: first.body.id, size: 2, threshold: 2, reached: true } });
+    const item = w.page.locator(`.ticker li[data-case="${second.body.id}"][data-type="repeat.detected"]`);
+    await item.waitFor({ timeout: 5000 });
+    expect(await item.innerText()).toContain('同一地点第 2 次（阈值 2）');
+    expect(await item.getAttribute('class')).toContain('alert');
+    await w.page.screenshot({ path: path.join(ARTIFACTS, 'wall-1920x1080-repeat.png') });
+  });
+
   it('lays out at 3840×2160 the same way, only larger', async () => {
     const big = await openPage(browser, { width: 3840, height: 2160 });
     try {

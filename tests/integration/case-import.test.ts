@@ -135,6 +135,26 @@ describe.each(variants)('case import on %s', (_name, embedded) => {
     expect(await caseRow('H0009')).toMatchObject({ status: 'reported', imported_version: null });
   });
 
+  it('recomputes the repeat groups of every period it touched, the old one of a moved case too', async () => {
+    const header = fs.readFileSync(path.join(FIX, 'cases-good.csv'), 'utf8').split('\n')[0];
+    // two 无照经营游商 10 m apart on the main road in April: a repeat pair (threshold 2)
+    const rows = (second: string) => `${header}
+R0001,04/08/2025 09:00:00 AM,,,Open,E,Illegal Vending,市政设施管理处,Employee Generated,109.4550,24.2750,x,
+R0002,${second},,,Open,E,Illegal Vending,市政设施管理处,Employee Generated,109.4551,24.2750,y,
+`;
+    const r = await run('repeats.csv', { text: rows('04/09/2025 09:00:00 AM') });
+    expect(r).toMatchObject({ inserted: 2, rejected: [], repeats: { periods: ['2025-04'], reachedGroups: 1, repeatCases: 2 } });
+    const flags = async () => (await pool.query(`SELECT id, repeat_group_id AS g, is_repeat AS rep FROM cases WHERE id IN ('R0001', 'R0002') ORDER BY id`)).rows;
+    expect(await flags()).toEqual([{ id: 'R0001', g: 'R0001', rep: true }, { id: 'R0002', g: 'R0001', rep: true }]);
+    // an unchanged re-import touches nothing
+    expect((await run('repeats.csv', { text: rows('04/09/2025 09:00:00 AM') })).repeats.periods).toEqual([]);
+    // the second moved to May: April and May are both recomputed, and neither holds a repeat
+    const moved = await run('repeats.csv', { text: rows('05/02/2025 09:00:00 AM') });
+    expect(moved).toMatchObject({ updated: 1, repeats: { periods: ['2025-04', '2025-05'], reachedGroups: 0, repeatCases: 0 } });
+    expect(await flags()).toEqual([{ id: 'R0001', g: 'R0001', rep: false }, { id: 'R0002', g: 'R0002', rep: false }]);
+    await pool.query(`DELETE FROM cases WHERE id IN ('R0001', 'R0002')`);
+  });
+
   it('imports the good rows of a bad CSV and reports every bad one with its line and reason', async () => {
     const r = await run('cases-bad.csv');
     expect(r.rejected.map((x) => [x.line, x.id, x.codes[0]])).toEqual([

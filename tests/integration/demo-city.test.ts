@@ -37,6 +37,17 @@ describe(`demo city loaded into ${serverUrl ? 'PostGIS' : 'the embedded PGlite'}
     expect(await one(`SELECT count(*) FROM taxonomy`)).toBeGreaterThan(100); // loaded alongside
   });
 
+  it('stores the repeat groups of every month, repeat cases a small share as in the seeds', async () => {
+    const r = loaded.repeats;
+    expect(r.periods).toEqual(Object.keys(manifest.case_stats.perMonth).sort());
+    expect(await one(`SELECT count(*) FROM cases WHERE is_repeat`)).toBe(r.repeatCases);
+    expect(await one(`SELECT count(*) FROM repeat_groups WHERE size >= threshold`)).toBe(r.reachedGroups);
+    // seed 000: 23 反复发案 of 577 cases; the generated city stays within a few per cent of that
+    const share = r.repeatCases / loaded.counts.cases;
+    expect(share).toBeGreaterThan(0.02);
+    expect(share).toBeLessThan(0.1);
+  });
+
   it('has no two grids overlapping by more than 1 m²', async () => {
     const n = await one(
       `SELECT count(*) FROM grids a JOIN grids b ON a.code < b.code AND a.geom && b.geom AND ST_Intersects(a.geom, b.geom)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocColumns, caseId, decodeFeed, encodeFeed, growColumns, NONE, splitCaseId, type FeedDicts } from '../../api/cases-feed/format.ts';
+import { allocColumns, caseId, decodeFeed, encodeFeed, FLAG_KEY, FLAG_REPEAT, growColumns, NONE, splitCaseId, type FeedDicts } from '../../api/cases-feed/format.ts';
 import { filterRows, rangeBounds, defaultFilters, type CaseFilters } from '../../web/src/map/cases/filter.ts';
 
 const dicts: FeedDicts = {
@@ -96,5 +96,15 @@ describe('case filters (map and list)', () => {
     expect(rows({ range: 'year', department: 'd2' })).toEqual([1]);
     expect(rows({ range: 'year', district: '450203001' })).toEqual([0, 1]);
     expect(rows({ range: 'year', district: '450203001002' })).toEqual([1]);
+  });
+
+  it('重复案件 keeps the rows flagged as repeat cases', () => {
+    const cols = sample();
+    cols.flags[2] = FLAG_REPEAT | FLAG_KEY;
+    cols.flags[1] = FLAG_KEY;
+    const f = (x: Partial<CaseFilters>) => Array.from(filterRows({ cols, dicts, count: 3 }, { ...defaultFilters(), range: 'year', ...x }, now));
+    expect(f({ repeat: true })).toEqual([2]);
+    expect(f({ repeat: true, sources: ['patrol'] })).toEqual([]);
+    expect(f({ repeat: false })).toEqual([0, 1, 2]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { caseDuplicateDistances, loadCaseConfig } from '../../api/cases/config.ts';
 import {
   DEFAULT_REPEATS_CONFIG as CFG, RepeatTracker, RepeatsConfigError, duplicateDistanceFor, groupRepeats, isExcluded, nearestAnchor,
   parseRepeatsConfig, periodOf, thresholdOf, type RepeatCase, type RoadClass,
@@ -168,6 +169,17 @@ describe('periods, exclusions, duplicate distances', () => {
     expect(duplicateDistanceFor(d, 'component', '0501')).toBe(100);
     expect(duplicateDistanceFor(d, 'event', '0102')).toBe(0);
     expect(duplicateDistanceFor(d, 'event', '0103')).toBe(100);
+  });
+
+  it('CASE_DUPLICATE_DISTANCE_M replaces the file\'s default only', () => {
+    const file = { duplicateDistance: { defaultM: 100, byMinor: { 'event:0501': 0 } } };
+    expect(caseDuplicateDistances({}, file)).toEqual(file.duplicateDistance);
+    const env = caseDuplicateDistances(loadCaseConfig({ CASE_DUPLICATE_DISTANCE_M: '30' }), file);
+    expect(env).toEqual({ defaultM: 30, byMinor: { 'event:0501': 0 } });
+    expect(duplicateDistanceFor(env, 'event', '0501')).toBe(0);
+    expect(duplicateDistanceFor(env, 'event', '0102')).toBe(30);
+    expect(loadCaseConfig({}).duplicateDistanceM).toBeUndefined();
+    expect(() => loadCaseConfig({ CASE_DUPLICATE_DISTANCE_M: '-1' })).toThrow(/CASE_DUPLICATE_DISTANCE_M/);
   });
 
   it('nearestAnchor ignores anchors beyond R', () => {

@@ -109,7 +109,16 @@ export function resolveBand(ctx: AnalysisContext, p: HotspotParams, pr: Prepared
     const extent = Math.min(area.bbox[2] - area.bbox[0], area.bbox[3] - area.bbox[1]);
     band = chooseBand({ counts, coords: lattice.coords, cellSize: size, extent });
   }
-  const pairs = expectedPairs(lattice.a.length, lattice.kind, size, band.value) * timeFactor;
+  let pairs = expectedPairs(lattice.a.length, lattice.kind, size, band.value) * timeFactor;
+  if (pairs > ctx.config.maxPairs && band.source === 'data') {
+    // a band chosen here that would not fit: the widest that does (whole metres, never below the cell size)
+    const cells = lattice.a.length * timeFactor;
+    const fits = Math.floor(Math.sqrt(Math.max(0, ctx.config.maxPairs / cells - 1) * cellArea(lattice.kind, size) / Math.PI));
+    if (fits >= size) {
+      band = { ...band, value: fits, reason: `${band.reason}; reduced from ${band.value} m to ${fits} m so the neighbour lists fit HOTSPOT_MAX_PAIRS (${ctx.config.maxPairs})` };
+      pairs = expectedPairs(lattice.a.length, lattice.kind, size, fits) * timeFactor;
+    }
+  }
   if (pairs > ctx.config.maxPairs) {
     throw new ParamError('band', `${band.value} m over ${lattice.a.length} cells${timeFactor > 1 ? ` × ${timeFactor} time layers` : ''} means about ${Math.round(pairs)} neighbour pairs; the limit is ${ctx.config.maxPairs} (HOTSPOT_MAX_PAIRS): use a smaller band or larger cells`);
   }

@@ -227,15 +227,26 @@ export async function groupOfCase(client: Client, districtCode: string, id: stri
 }
 
 /**
+ * Takes the locks intake and recomputeCasePartition hold on a case's partition (its period shared, the partition
+ * exclusive) for the rest of the caller's transaction. A transaction that will recompute a partition after writing
+ * one of its cases takes them first: intake, holding them, may update that case (a group reaching its threshold
+ * marks every member), and the other order would deadlock. Taking them again later is free.
+ */
+export async function lockCasePartition(client: Client, { repeats: cfg }: RepeatsContext, c: IntakeCase): Promise<void> {
+  const per = periodOf(c.reportedAt.getTime(), cfg.period, cfg.utcOffsetMinutes);
+  await client.query(`SELECT ${ANALYSIS_SETTINGS_SQL}, pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))`, [
+    periodLockKey(per.key), partitionLockKey(c.districtCode, c.kind, c.minor, per.key),
+  ]);
+}
+
+/**
  * Recomputes the partition of one case (county, kind, minor, period) with the batch engine. Call it in the
  * transaction that voids a case, or changes its category, place or time, so stored groups stay exact.
  */
 export function recomputeCasePartition(db: pg.Pool | Client, { srid, repeats: cfg }: RepeatsContext, c: IntakeCase): Promise<RebuildReport> {
   const per = periodOf(c.reportedAt.getTime(), cfg.period, cfg.utcOffsetMinutes);
   return inTransaction(db, async (client) => {
-    await client.query(`SELECT ${ANALYSIS_SETTINGS_SQL}, pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))`, [
-      periodLockKey(per.key), partitionLockKey(c.districtCode, c.kind, c.minor, per.key),
-    ]);
+    await lockCasePartition(client, { srid, repeats: cfg }, c);
     return rebuild(client, srid, cfg, { from: per.start, to: per.end, districtCode: c.districtCode, kind: c.kind, minor: c.minor }, { emitEvents: true });
   });
 }

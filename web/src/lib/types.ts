@@ -61,6 +61,10 @@ export interface CaseDetail {
   timeLimitClass: string | null;
   possibleDuplicates: { id: string; distance: number; status: string; reportedAt: string }[];
   duplicateOf: string | null;
+  /** its repeat group reached the threshold (重复案件) */
+  isRepeat: boolean;
+  /** the repeat group (anchor case id, size, threshold); null for 部件, 非法小广告 and voided cases */
+  repeatGroup: { id: string; size: number; threshold: number; reached: boolean } | null;
   reporter: string | null;
   isKey: boolean;
   extendedCount: number;

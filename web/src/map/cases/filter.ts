@@ -3,7 +3,7 @@
  * show exactly the rows this returns. Dictionary filters become masks over the dictionaries first, so the loop
  * over 60k cases only reads typed arrays.
  */
-import type { FeedColumns, FeedDicts } from '../../../../api/cases-feed/format.ts';
+import { FLAG_REPEAT, type FeedColumns, type FeedDicts } from '../../../../api/cases-feed/format.ts';
 
 /** What the filter reads of the case store (plain, so it can be tested without Svelte). */
 export interface CaseTable {
@@ -41,6 +41,8 @@ export interface CaseFilters {
   department: string;
   /** A street (9 digits) or community (12 digits) code; '' = all. */
   district: string;
+  /** Only repeat cases (重复案件: their repeat group reached its threshold). */
+  repeat: boolean;
 }
 
 export const defaultFilters = (): CaseFilters => ({
@@ -56,6 +58,7 @@ export const defaultFilters = (): CaseFilters => ({
   lights: [],
   department: '',
   district: '',
+  repeat: false,
 });
 
 const CST = 8 * 3600;
@@ -112,6 +115,7 @@ export function filterRows(store: CaseTable, f: CaseFilters, now: number): Int32
     if (!minorOk[cols.minor[i]] || !sourceOk[cols.source[i]] || !statusOk[cols.status[i]] || !lightOk[cols.light[i]]) continue;
     if (dept !== -2 && cols.department[i] !== dept) continue;
     if (district !== -2 && (byStreet ? cols.street[i] : cols.community[i]) !== district) continue;
+    if (f.repeat && !(cols.flags[i] & FLAG_REPEAT)) continue;
     out[n++] = i;
   }
   return out.subarray(0, n);

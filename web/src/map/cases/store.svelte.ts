@@ -12,6 +12,7 @@ import {
   caseId,
   decodeFeed,
   FLAG_KEY,
+  FLAG_REPEAT,
   FLAG_ZONE_VIOLATION,
   growColumns,
   NONE,
@@ -162,6 +163,7 @@ class CaseStore {
       if (ev.type === 'case.created') changed = this.create(ev, now) || changed;
       else if (ev.type === 'case.updated') changed = this.update(ev) || changed;
       else if (ev.type === 'case.light') changed = this.relight(ev) || changed;
+      else if (ev.type === 'repeat.detected') changed = this.repeated(ev) || changed;
     }
     if (changed) this.version++;
     return changed;
@@ -205,7 +207,7 @@ class CaseStore {
     c.status[i] = this.ref('status', p.status ?? 'reported');
     c.light[i] = this.ref('light', p.light);
     c.source[i] = this.ref('source', p.source);
-    c.flags[i] = (p.zoneViolation ? FLAG_ZONE_VIOLATION : 0) | (p.isKey ? FLAG_KEY : 0);
+    c.flags[i] = (p.zoneViolation ? FLAG_ZONE_VIOLATION : 0) | (p.isKey ? FLAG_KEY : 0) | (p.isRepeat ? FLAG_REPEAT : 0);
     this.count++;
     this.rowOf.set(id, i);
     if (ev.id > this.snapshotEventId) {
@@ -242,6 +244,24 @@ class CaseStore {
     c.light[i] = to;
     if (p.status) c.status[i] = this.ref('status', p.status);
     return true;
+  }
+
+  /** A repeat group reached its threshold: every member is a repeat case now (members not loaded are skipped). */
+  private repeated(ev: LiveEvent): boolean {
+    const members: unknown = ev.payload?.members;
+    if (!Array.isArray(members)) return false;
+    let changed = false;
+    for (const id of members) {
+      const i = this.rowOf.get(String(id));
+      if (i === undefined || this.cols.flags[i] & FLAG_REPEAT) continue;
+      this.cols.flags[i] |= FLAG_REPEAT;
+      changed = true;
+    }
+    return changed;
+  }
+
+  isRepeat(row: number): boolean {
+    return (this.cols.flags[row] & FLAG_REPEAT) !== 0;
   }
 
   /** Drops fresh entries older than `ms`. */
