@@ -28,6 +28,9 @@ export interface DrawHandlers {
   changing(geometry: Polygon): void;
 }
 
+/** terra-draw's layer of vertex handles (the adapter names its layers after `prefixId`). */
+export const HANDLES_LAYER = 'gv-td-point';
+
 export type Snap = (pointer: { x: number; y: number }) => Position | null;
 
 const BLUE = '#1d6fb8';

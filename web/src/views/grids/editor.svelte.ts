@@ -11,11 +11,11 @@
 import type { Map as MapLibreMap, MapMouseEvent } from 'maplibre-gl';
 import type { Geometry, LineString, Polygon } from 'geojson';
 import { api, ApiError, type GridFeature, type GridProblem, type GridRevision, type LayerFeature } from '../../lib/api.ts';
-import { createDraw, type GridDraw } from './draw.ts';
+import { HANDLES_LAYER, createDraw, type GridDraw } from './draw.ts';
 import { EditHistory, debounce } from './history.ts';
 import { bboxOf, editablePolygon, growBBox } from './geometry.ts';
 import { snapLayer, snapPoint, type SnapLayer } from './snap.ts';
-import { GRID_FILL, addGridLayers, removeGridLayers, showCommunity, showGrids, showProblems } from './layers.ts';
+import { GRID_FILL, addGridLayers, raiseProblems, removeGridLayers, showCommunity, showGrids, showProblems } from './layers.ts';
 
 export interface Community {
   code: string;
@@ -98,6 +98,7 @@ class GridEditor {
       edited: (g) => this.edited(g),
       changing: (g) => this.changing(g),
     });
+    raiseProblems(map, HANDLES_LAYER);
     map.on('click', this.onClick);
     this.mapReady = true;
     if (this.community) this.fit();
@@ -295,13 +296,18 @@ class GridEditor {
   }
 
   private edited(g: Polygon) {
-    this.draft = g;
+    this.reshaped(g);
     if (this.history?.push(g)) this.updateUndo();
-    this.checkSoon();
   }
 
   private changing(g: Polygon) {
+    this.reshaped(g);
+  }
+
+  /** A new shape: checked again, and a refusal of the old one no longer stands. */
+  private reshaped(g: Polygon) {
     this.draft = g;
+    if (this.notice?.kind === 'invalid') this.notice = null;
     this.checkSoon();
   }
 
@@ -325,9 +331,8 @@ class GridEditor {
 
   private restore(g: Polygon) {
     this.draw?.set(g);
-    this.draft = g;
+    this.reshaped(g);
     this.updateUndo();
-    this.checkSoon();
   }
 
   private updateUndo() {
@@ -440,11 +445,12 @@ class GridEditor {
     try {
       const done = await fn();
       this.cancel();
+      await this.reload();
+      this.select(done.codes);
+      // said once the map shows the result
       this.problems = done.warnings ?? [];
       this.problemsOf = done.warnings?.length ? 'delete' : 'draft';
       this.notice = { kind: 'ok', text: done.text };
-      await this.reload();
-      this.select(done.codes);
     } catch (err) {
       this.refused(err);
     } finally {

@@ -84,6 +84,12 @@ export function addGridLayers(map: MapLibreMap) {
   });
 }
 
+/** Problems above terra-draw's shapes (its tint would hide them) but below its vertex handles (to stay draggable). */
+export function raiseProblems(map: MapLibreMap, below: string) {
+  if (!map.getLayer(below)) return;
+  for (const id of [PROBLEM_FILL, PROBLEM_LINE, PROBLEM_POINT]) map.moveLayer(id, below);
+}
+
 export function removeGridLayers(map: MapLibreMap) {
   for (const id of [PROBLEM_POINT, PROBLEM_LINE, PROBLEM_FILL, GRID_LABEL, 'gv-community-line', GRID_LINE, GRID_FILL]) {
     if (map.getLayer(id)) map.removeLayer(id);
