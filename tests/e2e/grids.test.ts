@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { pointOnFeature } from '@turf/turf';
+import { booleanPointInPolygon, centroid, pointOnFeature } from '@turf/turf';
 import type { Feature, MultiPolygon, Position } from 'geojson';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { ARTIFACTS, hasChromium, launch, openPage, project, rendered, type WatchedPage } from '../helpers/browser.ts';
@@ -58,6 +58,11 @@ describe.skipIf(!hasChromium)('analyst grid view in a real browser', () => {
       [ring(g), padding] as const,
     );
     await settled();
+  };
+  /** A point well inside a grid (turf's pointOnFeature may return a vertex of a concave one: an edge to a click). */
+  const inside = (g: Grid): Position => {
+    const c = centroid(g);
+    return (booleanPointInPolygon(c, g) ? c : pointOnFeature(g)).geometry.coordinates;
   };
   const clickAt = async (ll: Position) => {
     const p = await project(page(), ll as [number, number]);
@@ -116,7 +121,7 @@ describe.skipIf(!hasChromium)('analyst grid view in a real browser', () => {
 
   it('selects a grid with a click and deletes it: the gap it leaves is flagged', async () => {
     await fitTo(target, 120);
-    await clickAt(pointOnFeature(target).geometry.coordinates);
+    await clickAt(inside(target));
     await expect.poll(() => page().getByTestId('grid-code').innerText()).toBe(target.properties.code);
     await expect.poll(() => page().getByTestId('grid-panel').innerText()).toContain('平方米');
     await button('delete').click();
@@ -276,7 +281,28 @@ describe.skipIf(!hasChromium)('analyst grid view in a real browser', () => {
     expect((await api(`/api/grids/${created}`)).status).toBe(404);
     for (const code of pieces) expect((await api(`/api/grids/${code}`)).status).toBe(200);
 
+    // the pieces are on the map …
+    await page().waitForFunction(
+      (codes) => {
+        const m = (window as any).__citylens.map;
+        const drawn = new Set(m.queryRenderedFeatures({ layers: ['gv-grids-fill'] }).map((f: any) => f.properties.code));
+        return codes.every((c: string) => drawn.has(c)) && m.loaded() && !m.isMoving();
+      },
+      pieces,
+      { timeout: 20_000 },
+    );
+    // … and selected after the split; select them again by hand: a click, then Shift+click
+    await page().keyboard.press('Escape');
+    await expect.poll(() => button('merge').isEnabled()).toBe(false);
+    for (const [i, code] of pieces.entries()) {
+      const piece = (await api(`/api/grids/${code}`)).body as Grid;
+      const at = await project(page(), inside(piece) as [number, number]);
+      if (i > 0) await page().keyboard.down('Shift');
+      await page().mouse.click(at.x, at.y);
+      if (i > 0) await page().keyboard.up('Shift');
+    }
     await expect.poll(() => button('merge').innerText()).toContain(`（${pieces.length}）`);
+    await expect.poll(() => page().getByTestId('grid-panel').innerText()).toContain(`已选 ${pieces.length} 个网格`);
     await button('merge').click();
     await expect.poll(() => notice().innerText(), { timeout: 20_000 }).toContain('合并为网格');
     const survivor = [...pieces].sort()[0];
@@ -325,5 +351,16 @@ describe.skipIf(!hasChromium)('analyst grid view in a real browser', () => {
     const history = await api(`/api/grids/${code}/history`);
     expect(history.body.revisions[0]).toMatchObject({ op: 'revert', note: { revision: Number(revision) } });
     await page().screenshot({ path: path.join(ARTIFACTS, 'grids-1366x768-history.png') });
+  });
+
+  it('leaves and comes back to the view with the community still there', async () => {
+    await page().evaluate(() => (location.hash = '#/hotspots'));
+    await page().locator('.placeholder').waitFor();
+    expect(await page().evaluate(() => (window as any).__grids.mapReady)).toBe(false); // its layers and terra-draw went with the map
+    await page().evaluate(() => (location.hash = '#/grids'));
+    await page().waitForFunction(() => (window as any).__grids?.mapReady, null, { timeout: 60_000 });
+    await settled();
+    expect(await page().getByTestId('community-name').innerText()).toBe('燕子社区');
+    expect((await rendered(page(), ['gv-grids-fill']))['gv-grids-fill']).toBeGreaterThan(0);
   });
 });

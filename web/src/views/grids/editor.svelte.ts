@@ -99,12 +99,16 @@ class GridEditor {
       changing: (g) => this.changing(g),
     });
     raiseProblems(map, HANDLES_LAYER);
+    // Shift+click adds a grid to the selection here; MapLibre would start a box zoom on it and swallow the click
+    const boxZoom = map.boxZoom.isEnabled();
+    map.boxZoom.disable();
     map.on('click', this.onClick);
     this.mapReady = true;
     if (this.community) this.fit();
     return () => {
       this.cancel();
       map.off('click', this.onClick);
+      if (boxZoom) map.boxZoom.enable();
       this.draw?.destroy();
       this.draw = null;
       removeGridLayers(map);
