@@ -237,6 +237,12 @@ describe.skipIf(!hasChromium)('analyst grid view in a real browser', () => {
     await expect.poll(() => check().getAttribute('data-check'), { timeout: 20_000 }).toBe('invalid');
     await page().keyboard.press('Control+y');
     await expect.poll(() => check().getAttribute('data-check'), { timeout: 20_000 }).toBe('valid');
+    // the buttons do the same
+    await button('undo').click();
+    await expect.poll(() => check().getAttribute('data-check'), { timeout: 20_000 }).toBe('invalid');
+    await button('redo').click();
+    await expect.poll(() => check().getAttribute('data-check'), { timeout: 20_000 }).toBe('valid');
+    expect(await button('redo').isEnabled()).toBe(false);
     await page().screenshot({ path: path.join(ARTIFACTS, 'grids-1366x768-snapped.png') });
   });
 

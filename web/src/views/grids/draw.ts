@@ -103,6 +103,11 @@ export function createDraw(map: MapLibreMap, snap: Snap, on: DrawHandlers) {
     const f = draw.getSnapshotFeature(id);
     if (!f) return;
     if (ctx.action === 'draw') {
+      // a new split line replaces the one drawn before
+      if (f.geometry.type === 'LineString') {
+        const older = draw.getSnapshot().filter((o) => o.id !== id && o.geometry.type === 'LineString' && o.properties.mode === 'linestring');
+        if (older.length) draw.removeFeatures(older.map((o) => o.id!));
+      }
       on.finished(f.geometry as Polygon | LineString);
       return;
     }
