@@ -4,8 +4,8 @@
  * the hole with one corner pushed into a neighbour is flagged as an overlap on the map and in the list, and the
  * server refuses to save it (422); dragging the corner back snaps it onto the neighbours' shared vertex and the
  * check passes; Ctrl+Z / Ctrl+Y undo and redo that; the saved grid exists in the API, the community is covered
- * again, and the history shows the revision. Then split and merge through the UI, a stale version (409), a
- * read-only token (403), and a revert from the history.
+ * again, and the history shows the revision. Then split and merge through the UI, vertices deleted (right-click)
+ * and added (edge midpoint), a stale version (409), a read-only token (403), and a revert from the history.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ describe.skipIf(!hasChromium)('analyst grid view in a real browser', () => {
   let target: Grid; // the grid deleted and drawn again
   let junction: Position; // its corner shared with two other grids
   let created = '';
+  let splitAt = 0; // latitude of the split line
 
   const api = async (url: string, init: RequestInit = {}, token = 'demo-analyst') => {
     const res = await fetch(`${server.url}${url}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
@@ -273,7 +274,7 @@ describe.skipIf(!hasChromium)('analyst grid view in a real browser', () => {
     await fitTo(grid, 140);
     const xs = ring(grid).map((p) => p[0]);
     const ys = ring(grid).map((p) => p[1]);
-    const midY = (Math.min(...ys) + Math.max(...ys)) / 2;
+    const midY = (splitAt = (Math.min(...ys) + Math.max(...ys)) / 2);
     const left = await project(page(), [Math.min(...xs), midY]);
     const right = await project(page(), [Math.max(...xs), midY]);
     await button('split').click();
@@ -319,6 +320,31 @@ describe.skipIf(!hasChromium)('analyst grid view in a real browser', () => {
     // the pieces together are the grid that was split
     const merged = (await api(`/api/grids/${survivor}`)).body as Grid;
     expect(Math.abs(areaM2(merged.geometry) - areaM2(grid.geometry))).toBeLessThan(1);
+  });
+
+  it('edits vertices: a right-click deletes one, a click on an edge midpoint adds one; Ctrl+Z undoes both', async () => {
+    await button('edit').click();
+    await expect.poll(() => check().getAttribute('data-check'), { timeout: 20_000 }).toBe('valid');
+    const ringNow = () => page().evaluate(() => (window as any).__grids.draft.coordinates[0] as number[][]);
+    const start = await ringNow();
+    // the merge kept the split line's end points: corners on straight edges, which can go without changing the area
+    const extra = start.find((p) => Math.abs(p[1] - splitAt) < 1e-7)!;
+    expect(extra).toBeDefined();
+    const at = await project(page(), extra as [number, number]);
+    await page().mouse.click(at.x, at.y, { button: 'right' });
+    await expect.poll(async () => (await ringNow()).length).toBe(start.length - 1);
+    await expect.poll(() => check().getAttribute('data-check'), { timeout: 20_000 }).toBe('valid');
+
+    const ring = await ringNow();
+    const mid = await project(page(), [(ring[0][0] + ring[1][0]) / 2, (ring[0][1] + ring[1][1]) / 2]);
+    await page().mouse.click(mid.x, mid.y);
+    await expect.poll(async () => (await ringNow()).length).toBe(start.length);
+    await expect.poll(() => check().getAttribute('data-check'), { timeout: 20_000 }).toBe('valid');
+
+    await page().keyboard.press('Control+z');
+    await page().keyboard.press('Control+z');
+    await expect.poll(async () => JSON.stringify(await ringNow())).toBe(JSON.stringify(start));
+    await button('cancel').click();
   });
 
   it('says plainly when someone else changed the grid meanwhile (409) and when the token may not write (403)', async () => {
