@@ -183,6 +183,7 @@ class GridEditor {
     this.selected = [];
     this.revisions = null;
     this.problems = [];
+    this.problemsOf = 'draft';
     this.notice = null;
     this.fit();
     await this.reload();
