@@ -13,7 +13,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/', title: '地图总览', ready: true },
   { path: '/wall', title: '指挥大屏', ready: true },
   { path: '/cases', title: '案件受理', ready: true },
-  { path: '/grids', title: '网格管理', ready: false },
+  { path: '/grids', title: '网格管理', ready: true },
   { path: '/hotspots', title: '热点分析', ready: true },
   { path: '/assessment', title: '考核评价', ready: true },
 ];

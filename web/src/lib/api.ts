@@ -2,7 +2,7 @@
  * Typed client of the citylens HTTP API. Same origin as the page (the API serves the web app), so paths are
  * relative and nothing ever leaves the server the page came from.
  */
-import type { Feature, FeatureCollection, Geometry } from 'geojson';
+import type { Feature, FeatureCollection, Geometry, LineString, MultiPolygon, Polygon } from 'geojson';
 import { session, type Me } from './session.svelte.ts';
 import type { CaseDetail, StatsWall } from './types.ts';
 import type { EmergingResult, HotspotResult } from './hotspot-types.ts';
@@ -57,22 +57,24 @@ export interface LayerPage<L extends LayerName> extends FeatureCollection<Geomet
   next?: string;
 }
 
-/** A 4xx/5xx answer of the API, carrying its `{error, message}` body (and the parameter or field it names). */
+/** A 4xx/5xx answer of the API, carrying its `{error, message}` body (the parameter or field it names, and the rest of it, e.g. grid problems). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly parameter?: string,
+    readonly body: Record<string, unknown> = {},
   ) {
     super(message);
   }
 }
 
 async function failure(res: Response): Promise<ApiError> {
-  const body = await res.json().catch(() => ({}) as Record<string, string>);
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (res.status === 401) session.rejected = true;
-  return new ApiError(res.status, body.error ?? 'http_error', body.message ?? `${res.status} ${res.statusText}`, body.parameter ?? body.param ?? body.field);
+  const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+  return new ApiError(res.status, text('error') ?? 'http_error', text('message') ?? `${res.status} ${res.statusText}`, text('parameter') ?? text('param') ?? text('field'), body);
 }
 
 async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T> {
@@ -93,9 +95,83 @@ export async function authed(path: string, init: RequestInit = {}): Promise<Resp
 
 export const authedJSON = async <T>(path: string, init?: RequestInit): Promise<T> => (await authed(path, init)).json() as Promise<T>;
 
+/** A unit grid as the grid API returns it (exact coordinates, with the version writes must send back). */
+export type GridFeature = Feature<Polygon | MultiPolygon, {
+  code: string;
+  community_code: string;
+  street_code: string;
+  district_code: string;
+  work_grid_code: string | null;
+  version: number;
+  updated_at: string;
+}> & { id: string };
+
+/** One finding of the grid checks (api/domain/grid-problems.ts). */
+export interface GridProblem {
+  type: string;
+  message: { zh: string; en: string };
+  geometry: Geometry | null;
+  grid?: string | null;
+  index?: number;
+  other?: string;
+  area_m2?: number;
+}
+
+export interface GridValidation {
+  valid: boolean;
+  community_code: string | null;
+  problems: GridProblem[];
+}
+
+export interface GridRevision {
+  id: number;
+  change: number;
+  op: 'create' | 'update' | 'delete' | 'split' | 'merge' | 'revert' | 'renumber' | 'import';
+  grid: string;
+  actor: string;
+  at: string;
+  version_before: number | null;
+  version_after: number | null;
+  before: GridFeature | null;
+  after: GridFeature | null;
+  note: Record<string, unknown>;
+}
+
+const json = (method: string, body: unknown, signal?: AbortSignal): RequestInit => ({
+  method,
+  signal,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+const enc = encodeURIComponent;
+
+/** The unit-grid API (api/grids/routes.ts); writes need the analyst role. */
+const grids = {
+  /** A community's grids with their versions. */
+  ofCommunity: (community: string, signal?: AbortSignal) =>
+    getJSON<{ type: 'FeatureCollection'; features: GridFeature[] }>(`/api/grids/export?community=${enc(community)}`, signal),
+  validate: (body: { geometry: Polygon; code?: string; community_code?: string; replaces?: string[] }, signal?: AbortSignal) =>
+    authedJSON<GridValidation>('/api/grids/validate', json('POST', body, signal)),
+  create: (body: { geometry: Polygon; community_code: string }) =>
+    authedJSON<{ grid: GridFeature; revision: number }>('/api/grids', json('POST', body)),
+  update: (code: string, geometry: Polygon, version: number) =>
+    authedJSON<{ grid: GridFeature; revision: number }>(`/api/grids/${enc(code)}`, json('PUT', { geometry, version })),
+  remove: (code: string, version: number) =>
+    authedJSON<{ deleted: string; revision: number; warnings: GridProblem[] }>(`/api/grids/${enc(code)}?version=${version}`, { method: 'DELETE' }),
+  split: (code: string, line: LineString, version: number) =>
+    authedJSON<{ from: string; pieces: GridFeature[] }>('/api/grids/split', json('POST', { code, line, version })),
+  merge: (codes: string[], versions: number[]) =>
+    authedJSON<{ grid: GridFeature; merged: string[] }>('/api/grids/merge', json('POST', { codes, versions })),
+  history: (code: string, signal?: AbortSignal) => getJSON<{ code: string; revisions: GridRevision[] }>(`/api/grids/${enc(code)}/history`, signal),
+  revert: (code: string, revision: number, version?: number) =>
+    authedJSON<{ grid: GridFeature; revision: number }>(`/api/grids/${enc(code)}/revert`, json('POST', { revision, ...(version ? { version } : {}) })),
+};
+
 const bboxParam = (b: BBox) => b.map((v) => v.toFixed(7)).join(',');
 
 export const api = {
+  grids,
+
   /** Absolute URL of the basemap style (MapLibre resolves tile URLs inside it). */
   styleUrl: (): string => new URL('/style.json', location.href).href,
 

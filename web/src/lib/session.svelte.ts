@@ -9,6 +9,7 @@ export const DEMO_TOKENS = [
   { token: 'demo-dispatcher', label: '派遣员（演示）' },
   { token: 'demo-department', label: '专业部门（演示）' },
   { token: 'demo-collector', label: '监督员（演示）' },
+  { token: 'demo-analyst', label: '网格管理员（演示）' },
   { token: 'demo-manager', label: '考核科（演示）' },
   { token: 'demo-display', label: '大屏展示（演示）' },
 ] as const;
