@@ -388,8 +388,8 @@ describe.skipIf(!hasChromium)('analyst grid view in a real browser', () => {
   });
 
   it('leaves and comes back to the view with the community still there', async () => {
-    await page().evaluate(() => (location.hash = '#/hotspots'));
-    await page().locator('.placeholder').waitFor();
+    await page().evaluate(() => (location.hash = '#/assessment')); // a view without a map
+    await page().getByTestId('period').waitFor();
     expect(await page().evaluate(() => (window as any).__grids.mapReady)).toBe(false); // its layers and terra-draw went with the map
     await page().evaluate(() => (location.hash = '#/grids'));
     await page().waitForFunction(() => (window as any).__grids?.mapReady, null, { timeout: 60_000 });

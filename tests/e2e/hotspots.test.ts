@@ -171,13 +171,19 @@ describe.skipIf(!hasChromium)('hotspot view in a real browser', () => {
     await idle();
     const cells = await drawn('hotspots-cells-fill');
     expect(cells.filter((c) => c.category !== undefined && c.category !== 'no_pattern').length).toBeGreaterThan(0);
-    // a patterned cell clicked shows its category and series
+    // a patterned cell clicked shows its category and series (one whose centre is not under a panel or the legend)
     const hit = await w.page.evaluate(() => {
       const m = (window as any).__citylens.map;
-      const f = m.queryRenderedFeatures({ layers: ['hotspots-cells-fill'] }).find((x: any) => x.properties.category !== 'no_pattern');
-      const ring = f.geometry.coordinates[0] as [number, number][];
-      const c = ring.slice(0, -1).reduce((s, p) => [s[0] + p[0] / (ring.length - 1), s[1] + p[1] / (ring.length - 1)], [0, 0]);
-      return { at: c as [number, number], category: f.properties.category as string };
+      const canvas = m.getCanvas();
+      const box = canvas.getBoundingClientRect();
+      for (const f of m.queryRenderedFeatures({ layers: ['hotspots-cells-fill'] })) {
+        if (f.properties.category === 'no_pattern') continue;
+        const ring = f.geometry.coordinates[0] as [number, number][];
+        const c = ring.slice(0, -1).reduce((s, p) => [s[0] + p[0] / (ring.length - 1), s[1] + p[1] / (ring.length - 1)], [0, 0]);
+        const px = m.project(c);
+        if (document.elementFromPoint(box.left + px.x, box.top + px.y) === canvas) return { at: c as [number, number], category: f.properties.category as string };
+      }
+      throw new Error('no patterned cell is clear of the panels');
     });
     const at = await project(w.page, hit.at);
     await w.page.mouse.click(at.x, at.y);
