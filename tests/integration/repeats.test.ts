@@ -337,5 +337,37 @@ describe.each([
       expect(again.events).toBe(0);
       await expectStoredEqualsBatch('2026-03-01', '2026-04-01');
     });
+
+    it('random batches of reports give the batch groups (stored = batch)', async () => {
+      let seed = 7; // mulberry32
+      const rnd = () => {
+        seed = (seed + 0x6d2b79f5) >>> 0;
+        let x = Math.imul(seed ^ (seed >>> 15), seed | 1);
+        x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+        return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+      };
+      const minors = ['0102', '0103', '0104', '0105'];
+      let serial = 0;
+      let hour = 0;
+      const reached = { before: (await events()).length };
+      for (let b = 0; b < 25; b++) {
+        // 1–5 reports, often two of one minor (one partition): assigned a case of every partition at a time
+        const batch: PlantedCase[] = Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => minors[Math.floor(rnd() * minors.length)]).map((minor) => {
+          const p = rnd() < 0.5 ? P0 : ALLEY;
+          const at = new Date(Date.parse('2026-04-03T00:00:00Z') + hour++ * 1_800_000).toISOString();
+          const roadClass = rnd() < 0.15 ? null : p === P0 ? 'main' : 'alley'; // null: snapped like an import
+          return { id: caseId('2026-04-03', 700 + serial++), ...east(p, rnd() * 120, rnd() * 120), minor, at, roadClass };
+        });
+        if (!batch.length) continue;
+        await transaction(t.db.pool, async (client) => {
+          const rows = await plantCases(client, batch);
+          const groups = await assignRepeatGroups(client, ctx, rows as IntakeCase[]);
+          for (const g of groups) expect(g).not.toBeNull();
+        });
+      }
+      expect(serial).toBeGreaterThan(60);
+      expect((await events()).length).toBeGreaterThan(reached.before); // some groups reached their threshold on the way
+      await expectStoredEqualsBatch('2026-04-01', '2026-05-01');
+    });
   });
 });

@@ -85,7 +85,8 @@ export async function assignRepeatGroup(db: pg.Pool | Client, ctx: RepeatsContex
 /**
  * assignRepeatGroup for a batch of just-inserted cases (one INSERT of several reports), in one transaction: the
  * partition locks of the whole batch are taken first, in key order (two batches never wait on each other in a
- * cycle), then the cases are assigned one by one in time order. Results in the order given.
+ * cycle), then the cases are assigned in time order within each partition — a case of every partition at a time, in
+ * three statements (assignDistinctPartitions). Results in the order given.
  */
 export async function assignRepeatGroups(db: pg.Pool | Client, ctx: RepeatsContext, cases: readonly IntakeCase[]): Promise<(RepeatGroupRef | null)[]> {
   const cfg = ctx.repeats;
@@ -97,11 +98,13 @@ export async function assignRepeatGroups(db: pg.Pool | Client, ctx: RepeatsConte
   if (!todo.length) return out;
   return inTransaction(db, async (client) => {
     const periods = new Set<string>();
-    const partitions = new Set<string>();
-    for (const { c } of todo) {
+    const partitions = new Map<string, { c: IntakeCase; i: number }[]>(); // lock key → its cases in time order
+    for (const t of todo) {
+      const { c } = t;
       const per = periodOf(c.reportedAt.getTime(), cfg.period, cfg.utcOffsetMinutes).key;
       periods.add(periodLockKey(per));
-      partitions.add(partitionLockKey(c.districtCode, c.kind, c.minor, per));
+      const key = partitionLockKey(c.districtCode, c.kind, c.minor, per);
+      partitions.set(key, [...(partitions.get(key) ?? []), t]);
     }
     // jit off: PostGIS cost estimates make PostgreSQL compile these small statements
     const settings = `set_config('jit', 'off', true)`;
@@ -109,19 +112,147 @@ export async function assignRepeatGroups(db: pg.Pool | Client, ctx: RepeatsConte
       await client.query({
         ...named(ctx, 'repeats-intake-lock'),
         text: `SELECT ${settings}, pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))`,
-        values: [[...periods][0], [...partitions][0]],
+        values: [[...periods][0], [...partitions.keys()][0]],
       });
     } else {
       await client.query(
         `SELECT ${settings},
                 (SELECT count(pg_advisory_xact_lock_shared(hashtextextended(k, 0))) FROM (SELECT unnest($1::text[]) AS k ORDER BY 1) p),
                 (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM (SELECT unnest($2::text[]) AS k ORDER BY 1) q)`,
-        [[...periods], [...partitions]],
+        [[...periods], [...partitions.keys()]],
       );
     }
-    for (const { c, i } of todo) out[i] = await assignLocked(client, ctx, c);
+    // partitions are independent: round r assigns the r-th case of every partition, a case per partition at a time
+    const lists = [...partitions.values()];
+    for (let r = 0; ; r++) {
+      const round = lists.flatMap((l) => (r < l.length ? [l[r]] : []));
+      if (!round.length) break;
+      if (round.length === 1) out[round[0].i] = await assignLocked(client, ctx, round[0].c);
+      else (await assignDistinctPartitions(client, ctx, round.map(({ c }) => c))).forEach((g, k) => (out[round[k].i] = g));
+    }
     return out;
   });
+}
+
+/** INTAKE_READ_SQL for several cases at once ($1 counties, $2 ids, $3 period starts), with each anchor's size and threshold. */
+const BATCH_READ_SQL = `SELECT u.id, round(ST_X(m.p) * ${MM})::bigint AS x, round(ST_Y(m.p) * ${MM})::bigint AS y,
+          (extract(epoch FROM c.reported_at) * 1000000)::bigint AS t, c.status, c.road_class,
+          c.zones @> '[{"level":"key"}]'::jsonb AS key_area, c.repeat_group_id,
+          (SELECT coalesce(json_agg(json_build_object('id', g.id, 't', (extract(epoch FROM g.anchor_at) * 1000000)::bigint,
+                                                      'x', round(ST_X(g.anchor_m) * ${MM})::bigint, 'y', round(ST_Y(g.anchor_m) * ${MM})::bigint,
+                                                      'size', g.size, 'threshold', g.threshold)), '[]'::json)
+             FROM repeat_groups g
+            WHERE ST_DWithin(g.anchor_m, m.p, $5::float8)
+              AND g.district_code = c.district_code AND g.kind = c.kind AND g.minor = c.minor AND g.period_start = u.ps) AS anchors,
+          (SELECT json_build_object('t', (extract(epoch FROM p.last_at) * 1000000)::bigint, 'id', p.last_id) FROM repeat_partitions p
+            WHERE p.district_code = c.district_code AND p.kind = c.kind AND p.minor = c.minor AND p.period_start = u.ps) AS newest
+     FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(d, id, ps)
+     JOIN cases c ON c.district_code = u.d AND c.id = u.id
+     CROSS JOIN LATERAL (SELECT ST_Transform(c.geom, $4::int) AS p) m`;
+
+/** New groups, one per case: $1 counties, $2 ids (= group ids), $3 periods, $4/$5 their bounds, $6 road classes, $7 key area, $8 thresholds, $9 SRID. */
+const BATCH_CREATE_SQL = `WITH u AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::bool[], $8::int[])
+         AS u(d, id, period, ps, pe, road, key, threshold)),
+     g AS (
+       INSERT INTO repeat_groups (district_code, id, kind, minor, period, period_start, period_end, anchor_at, anchor_geom, anchor_m,
+                                  road_class, key_area, threshold, size)
+       SELECT c.district_code, c.id, c.kind, c.minor, u.period, u.ps, u.pe, c.reported_at, c.geom, ST_Transform(c.geom, $9::int), u.road, u.key, u.threshold, 1
+         FROM u JOIN cases c ON c.district_code = u.d AND c.id = u.id
+       RETURNING district_code, id, kind, minor, period_start, anchor_at),
+     part AS (
+       INSERT INTO repeat_partitions (district_code, kind, minor, period_start, last_at, last_id)
+       SELECT g.district_code, g.kind, g.minor, g.period_start, g.anchor_at, g.id FROM g
+       ON CONFLICT (district_code, kind, minor, period_start) DO UPDATE SET last_at = EXCLUDED.last_at, last_id = EXCLUDED.last_id)
+     UPDATE cases c SET repeat_group_id = u.id FROM u WHERE c.district_code = u.d AND c.id = u.id`;
+
+/**
+ * Cases joining groups that do not reach their threshold with them (below it, or past it already: then the case is a
+ * repeat but nothing new is detected): $1 counties, $2 case ids, $3 group ids, $4 period starts, $5 whether the
+ * group had reached its threshold before.
+ */
+const BATCH_JOIN_SQL = `WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[]) AS u(d, id, g, ps, rep)),
+     g AS (
+       UPDATE repeat_groups SET size = size + 1, updated_at = now()
+         FROM u WHERE repeat_groups.district_code = u.d AND repeat_groups.id = u.g
+       RETURNING repeat_groups.id, repeat_groups.size, repeat_groups.threshold),
+     me AS (
+       UPDATE cases c SET repeat_group_id = u.g, is_repeat = u.rep FROM u WHERE c.district_code = u.d AND c.id = u.id
+       RETURNING c.district_code, c.id, c.kind, c.minor, c.reported_at, u.ps),
+     part AS (
+       INSERT INTO repeat_partitions (district_code, kind, minor, period_start, last_at, last_id)
+       SELECT me.district_code, me.kind, me.minor, me.ps, me.reported_at, me.id FROM me
+       ON CONFLICT (district_code, kind, minor, period_start) DO UPDATE SET last_at = EXCLUDED.last_at, last_id = EXCLUDED.last_id)
+     SELECT id, size, threshold FROM g`;
+
+interface BatchRow extends IntakeRow {
+  id: string;
+  anchors: { id: string; t: number; x: number; y: number; size: number; threshold: number }[];
+}
+
+/**
+ * Cases of distinct partitions, all locked, in time order: one statement reads them all, one creates the new groups,
+ * one joins the rest — three round trips instead of two per case. What the batch statements do not cover goes case by
+ * case through assignLocked, unchanged: a voided or already grouped case, one older than its partition's newest, one
+ * whose join reaches the threshold (members marked, repeat.detected). Partitions are distinct, so no case of the batch
+ * sees another's writes.
+ */
+async function assignDistinctPartitions(client: Client, ctx: RepeatsContext, cases: IntakeCase[]): Promise<(RepeatGroupRef | null)[]> {
+  const { srid, repeats: cfg } = ctx;
+  const pers = cases.map((c) => periodOf(c.reportedAt.getTime(), cfg.period, cfg.utcOffsetMinutes));
+  const { rows } = await client.query<BatchRow>({
+    ...named(ctx, 'repeats-intake-batch-read'),
+    text: BATCH_READ_SQL,
+    values: [cases.map((c) => c.districtCode), cases.map((c) => c.id), pers.map((p) => new Date(p.start)), srid, cfg.radiusM + 0.002],
+  });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const out: (RepeatGroupRef | null)[] = cases.map(() => null);
+  const single: number[] = [];
+  const creates: { k: number; roadClass: RoadClass | null; key: boolean }[] = [];
+  const joins: { k: number; group: string; size: number; threshold: number }[] = [];
+  cases.forEach((c, k) => {
+    const row = byId.get(c.id);
+    if (!row) throw new Error(`assignRepeatGroups: case ${c.districtCode}/${c.id} is not in the cases table`);
+    if (row.status === 'voided') return;
+    if (row.repeat_group_id || (row.newest && timeOrder(row.newest, { t: row.t, id: c.id }) > 0)) return void single.push(k);
+    const anchor = nearestAnchor(row.anchors.map((a) => ({ ...a, x: a.x / MM, y: a.y / MM })), row.x / MM, row.y / MM, cfg.radiusM);
+    if (!anchor) return void creates.push({ k, roadClass: row.road_class, key: row.key_area });
+    const a = row.anchors.find((x) => x.id === anchor.id)!;
+    if (a.size + 1 === a.threshold) return void single.push(k);
+    joins.push({ k, group: a.id, size: a.size, threshold: a.threshold });
+  });
+
+  if (creates.length) {
+    const unsnapped = creates.filter((x) => x.roadClass === null).map((x) => cases[x.k]);
+    const snapped = await snapRoadClasses(client, srid, cfg.roadSnapM, unsnapped);
+    for (const x of creates) x.roadClass ??= snapped.get(`${cases[x.k].districtCode}|${cases[x.k].id}`) ?? 'alley';
+    const thresholds = creates.map((x) => thresholdOf(cfg.thresholds, x.roadClass!, x.key));
+    const col = <T>(f: (x: (typeof creates)[number]) => T) => creates.map(f);
+    await client.query({
+      ...named(ctx, 'repeats-intake-batch-create'),
+      text: BATCH_CREATE_SQL,
+      values: [
+        col((x) => cases[x.k].districtCode), col((x) => cases[x.k].id), col((x) => pers[x.k].key), col((x) => new Date(pers[x.k].start)),
+        col((x) => new Date(pers[x.k].end)), col((x) => x.roadClass), col((x) => x.key), thresholds, srid,
+      ],
+    });
+    creates.forEach((x, j) => (out[x.k] = { id: cases[x.k].id, size: 1, threshold: thresholds[j], reached: false }));
+  }
+  if (joins.length) {
+    const col = <T>(f: (x: (typeof joins)[number]) => T) => joins.map(f);
+    const { rows: joined } = await client.query<{ id: string; size: number; threshold: number }>({
+      ...named(ctx, 'repeats-intake-batch-join'),
+      text: BATCH_JOIN_SQL,
+      values: [col((x) => cases[x.k].districtCode), col((x) => cases[x.k].id), col((x) => x.group), col((x) => new Date(pers[x.k].start)), col((x) => x.size + 1 >= x.threshold)],
+    });
+    const after = new Map(joined.map((g) => [g.id, g]));
+    for (const x of joins) {
+      const g = after.get(x.group)!;
+      out[x.k] = { id: x.group, size: g.size, threshold: g.threshold, reached: g.size >= g.threshold };
+    }
+  }
+  for (const k of single) out[k] = await assignLocked(client, ctx, cases[k]);
+  return out;
 }
 
 /** Cases of group $3 (county $1): every member lies within R ($4) of the anchor, so the spatial index finds them. */
