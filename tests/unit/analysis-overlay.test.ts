@@ -56,7 +56,7 @@ describe('repeat circles', () => {
 });
 
 describe('zone labels', () => {
-  const points: FeatureCollection<Point, { id: string; name?: string; level?: string }> = {
+  const points: FeatureCollection<Point, { id?: string; name?: string; level?: string }> = {
     type: 'FeatureCollection',
     features: [
       { type: 'Feature', geometry: { type: 'Point', coordinates: [120.1, 30.1] }, properties: { id: 'Z1', name: '湖滨严禁区', level: 'prohibited' } },
@@ -66,9 +66,9 @@ describe('zone labels', () => {
   const zone = (id: string, violations: number, highIncidence: boolean) =>
     ({ id, name: id, level: 'prohibited', districtCode: null, cases: violations + 1, violations, violationsByMinor: [], violationsByDepartment: [], rank: 1, highIncidence }) as ZonesResponse['zones'][number];
 
-  it('write the name and the period\u2019s violations at each zone\u2019s label point, 0 for a zone without any', () => {
+  it('write the name and the period\u2019s cases and violations at each zone\u2019s label point, 0 for a zone without any', () => {
     const fc = zoneLabels(points, { zones: [zone('Z1', 12, true)] });
-    expect(fc.features.map((f) => f.properties.label)).toEqual(['湖滨严禁区\n违规 12 件 · 高发', '南山路限制区\n违规 0 件']);
+    expect(fc.features.map((f) => f.properties.label)).toEqual(['湖滨严禁区\n案件 13 · 违规 12 · 高发', '南山路限制区\n案件 0 · 违规 0']);
     expect(fc.features[0].properties).toMatchObject({ violations: 12, cases: 13, highIncidence: true, level: 'prohibited' });
     expect(fc.features[1].geometry.coordinates).toEqual([120.2, 30.2]);
   });

@@ -218,7 +218,7 @@ export const api = {
 
   /** One label point per feature of a polygon layer (what the basemap labels), as GeoJSON. */
   labelPoints: (layer: 'zones' | 'grids' | 'districts' | 'work-grids', signal?: AbortSignal) =>
-    getJSON<FeatureCollection<Point, Record<string, any>>>(`/basemap/labels/${layer}`, signal),
+    getJSON<FeatureCollection<Point, { id?: string; code?: string; name?: string; level?: string }>>(`/basemap/labels/${layer}`, signal),
 
   /** The full feature (all properties, unclipped geometry) with this key, looked up around a point. */
   feature: async <L extends LayerName>(layer: L, key: string, at: [number, number], signal?: AbortSignal) => {

@@ -112,9 +112,9 @@ export const OVERLAY_INFO: { overlay: Overlay; title: string; hint: string; lege
   {
     overlay: 'zoneStats',
     title: '区域违规统计',
-    hint: '按案件筛选的时间段：各管控区域的违规件数，高发单元网格描边',
+    hint: '按案件筛选的时间段：各管控区域的案件数与违规件数（高发按案件数），高发单元网格描边',
     legend: [
-      { label: '区域名称 · 违规件数', swatch: { kind: 'fill', color: '#ffffff', outline: '#1f2d3d' } },
+      { label: '区域 · 案件数 · 违规数', swatch: { kind: 'fill', color: '#ffffff', outline: '#1f2d3d' } },
       { label: `高发单元网格（${minZooms.grids}级起）`, swatch: { kind: 'line', color: HOT_GRID_COLOR, width: 2.5, dash: '3 1.5' } },
     ],
   },

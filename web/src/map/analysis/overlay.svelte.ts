@@ -8,7 +8,7 @@
  * Data are fetched when an overlay is switched on and again when the period or filter changes.
  */
 import { Popup, type GeoJSONSource, type Map as MapLibreMap, type MapMouseEvent } from 'maplibre-gl';
-import type { FeatureCollection } from 'geojson';
+import type { FeatureCollection, Point } from 'geojson';
 import { api } from '../../lib/api.ts';
 import { mapState } from '../state.svelte.ts';
 import { HOT_GRID_COLOR, REPEAT_COLOR } from './colors.ts';
@@ -174,7 +174,7 @@ export function attachAnalysis(map: MapLibreMap) {
       const id = (ev.target as HTMLElement).closest('button')?.dataset.case;
       if (id) mapState.selectCase(id);
     });
-    const at = (hit.geometry as { coordinates: [number, number] }).coordinates;
+    const at = (hit.geometry as Point).coordinates as [number, number];
     popup.setLngLat(at).setDOMContent(el).addTo(map);
     return true;
   }

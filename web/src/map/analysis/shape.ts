@@ -66,30 +66,31 @@ export interface ZoneLabelProps {
   violations: number;
   cases: number;
   highIncidence: boolean;
-  /** What the map writes: name, then the period's violations. */
+  /** What the map writes: name, then the period's cases and violations (high incidence goes by cases). */
   label: string;
 }
 
 /** The basemap's label point of each zone with the period's figures; zones without a point are left out. */
-export function zoneLabels(points: FeatureCollection<Point, { id: string; name?: string; level?: string }>, res: Pick<ZonesResponse, 'zones'>): FeatureCollection<Point, ZoneLabelProps> {
+export function zoneLabels(points: FeatureCollection<Point, { id?: string; name?: string; level?: string }>, res: Pick<ZonesResponse, 'zones'>): FeatureCollection<Point, ZoneLabelProps> {
   const byId = new Map(res.zones.map((z) => [z.id, z]));
   const features: Feature<Point, ZoneLabelProps>[] = [];
   for (const pt of points.features) {
-    const z = byId.get(String(pt.properties?.id));
-    const name = pt.properties?.name ?? z?.name ?? String(pt.properties?.id);
+    const id = String(pt.properties?.id);
+    const z = byId.get(id);
+    const name = pt.properties?.name ?? z?.name ?? id;
     const violations = z?.violations ?? 0;
     const high = z?.highIncidence ?? false;
     features.push({
       type: 'Feature',
       geometry: pt.geometry,
       properties: {
-        id: String(pt.properties.id),
+        id,
         name,
-        level: z?.level ?? pt.properties.level ?? '',
+        level: z?.level ?? pt.properties?.level ?? '',
         violations,
         cases: z?.cases ?? 0,
         highIncidence: high,
-        label: `${name}\n违规 ${violations} 件${high ? ' · 高发' : ''}`,
+        label: `${name}\n案件 ${z?.cases ?? 0} · 违规 ${violations}${high ? ' · 高发' : ''}`,
       },
     });
   }
