@@ -2,7 +2,9 @@
  * Typed client of the citylens HTTP API. Same origin as the page (the API serves the web app), so paths are
  * relative and nothing ever leaves the server the page came from.
  */
-import type { Feature, FeatureCollection, Geometry, LineString, MultiPolygon, Polygon } from 'geojson';
+import type { Feature, FeatureCollection, Geometry, LineString, MultiPolygon, Point, Polygon } from 'geojson';
+import type { RepeatsResponse } from '../../../api/analysis/repeats/batch.ts';
+import type { ZonesResponse } from '../../../api/analysis/zones/analysis.ts';
 import { session, type Me } from './session.svelte.ts';
 import type { CaseDetail, StatsWall } from './types.ts';
 import type { EmergingResult, HotspotResult } from './hotspot-types.ts';
@@ -207,6 +209,16 @@ export const api = {
 
   /** Emerging hot spots: the same parameters plus `step`. */
   emerging: (query: string, signal?: AbortSignal) => authedJSON<EmergingResult>(`/api/analysis/emerging?${query}`, { signal }),
+
+  /** Repeat-case groups (重复案件) as GeoJSON (query string of api/analysis/repeats/query.ts). */
+  repeats: (query: string, signal?: AbortSignal) => authedJSON<RepeatsResponse>(`/api/analysis/repeats?${query}`, { signal }),
+
+  /** Cases and violations per zone and zone level, high-incidence zones and unit grids. */
+  zonesAnalysis: (query: string, signal?: AbortSignal) => authedJSON<ZonesResponse>(`/api/analysis/zones?${query}`, { signal }),
+
+  /** One label point per feature of a polygon layer (what the basemap labels), as GeoJSON. */
+  labelPoints: (layer: 'zones' | 'grids' | 'districts' | 'work-grids', signal?: AbortSignal) =>
+    getJSON<FeatureCollection<Point, { id?: string; code?: string; name?: string; level?: string }>>(`/basemap/labels/${layer}`, signal),
 
   /** The full feature (all properties, unclipped geometry) with this key, looked up around a point. */
   feature: async <L extends LayerName>(layer: L, key: string, at: [number, number], signal?: AbortSignal) => {

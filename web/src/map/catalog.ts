@@ -11,7 +11,8 @@ import {
   palette,
   type LayerGroup,
 } from '../../../api/basemap/shared.ts';
-import type { MapFilters } from './state.svelte.ts';
+import type { MapFilters, Overlay } from './state.svelte.ts';
+import { HOT_GRID_COLOR, REPEAT_COLOR } from './analysis/colors.ts';
 
 export type Swatch =
   | { kind: 'fill'; color: string; outline?: string; opacity?: number }
@@ -94,6 +95,28 @@ export const GROUPS: GroupInfo[] = [
       swatch: { kind: 'circle', color: palette.component[s] },
       filter: { key: 'componentStatus', value: s },
     })),
+  },
+];
+
+/** The analysis overlays (web/src/map/analysis), over the case filter's period; off by default. */
+export const OVERLAY_INFO: { overlay: Overlay; title: string; hint: string; legend: LegendEntry[] }[] = [
+  {
+    overlay: 'repeats',
+    title: '重复案件组',
+    hint: '按案件筛选的时间段；圆越大案件越多，点击查看组内案件',
+    legend: [
+      { label: '已达认定阈值', swatch: { kind: 'circle', color: REPEAT_COLOR.reached } },
+      { label: '未达阈值', swatch: { kind: 'circle', color: REPEAT_COLOR.pending } },
+    ],
+  },
+  {
+    overlay: 'zoneStats',
+    title: '区域违规统计',
+    hint: '按案件筛选的时间段：各管控区域的案件数与违规件数（高发按案件数），高发单元网格描边',
+    legend: [
+      { label: '区域 · 案件数 · 违规数', swatch: { kind: 'fill', color: '#ffffff', outline: '#1f2d3d' } },
+      { label: `高发单元网格（${minZooms.grids}级起）`, swatch: { kind: 'line', color: HOT_GRID_COLOR, width: 2.5, dash: '3 1.5' } },
+    ],
   },
 ];
 

@@ -55,6 +55,10 @@ export interface Flight {
   fly: boolean;
 }
 
+/** Layers drawn from an analysis of the case filter's period rather than from the basemap. */
+export const OVERLAYS = ['repeats', 'zoneStats'] as const;
+export type Overlay = (typeof OVERLAYS)[number];
+
 const allGroups = (on: boolean) => Object.fromEntries(LAYER_GROUPS.map((g) => [g, on])) as Record<LayerGroup, boolean>;
 
 class MapState {
@@ -64,6 +68,8 @@ class MapState {
   filters = $state<MapFilters>({ componentStatus: [...COMPONENT_STATUSES], zoneLevels: [...ZONE_LEVELS] });
   /** Raw: replaced as a whole, never mutated; geometries can be large. */
   selection = $state.raw<Selection | null>(null);
+  /** Analysis overlays (web/src/map/analysis): repeat groups, zone violations with high-incidence grids. Off until asked for. */
+  overlays = $state<Record<Overlay, boolean>>({ repeats: false, zoneStats: false });
   /** The case layer (deck.gl) on or off. */
   showCases = $state(true);
   caseFilters = $state<CaseFilters>(defaultFilters());
