@@ -23,6 +23,10 @@ export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): 
   // PGlite is single-session: one connection, or connections would queue behind each other's transactions.
   const pool = new pg.Pool({ connectionString: url, max: embedded ? 1 : 10 });
   pool.on('error', () => undefined); // an idle client dropped by the server is replaced on next use
+  // A checked-out client has no 'error' listener of the pool's: a protocol error ("unexpected commandComplete") or a
+  // dropped socket would be thrown by its EventEmitter and end the process. Its queries fail with the error anyway,
+  // and the pool discards the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     pool,
     kind: embedded ? 'embedded' : 'postgis',

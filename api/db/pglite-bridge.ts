@@ -14,6 +14,11 @@ const EXTENDED = new Set(['P', 'B', 'D', 'E', 'C', 'H', 'F']);
  * Written here instead of using pglite-socket 0.2.11, which drops the connection on the query after any SQL error,
  * and because PGlite answers an errored extended-protocol message with an early ReadyForQuery (pglite#958),
  * which desynchronises `pg`: this bridge strips it and skips to Sync, as a real server does.
+ *
+ * PGlite also swallows a C++ exception thrown inside an extension (GEOS in PostGIS, pglite#916): the statement stops
+ * where it was and an Execute answers PortalSuspended, even for maxRows 0, where a server never suspends. `pg` then
+ * sends another Execute whose CommandComplete arrives after its query has ended ("unexpected commandComplete").
+ * See `completeExecute`.
  */
 export class PGliteBridge {
   private server = net.createServer((socket) => this.enqueue(socket));
@@ -79,6 +84,8 @@ export class PGliteBridge {
         if (skipUntilSync && type !== 'S') return;
         if (type === 'S') skipUntilSync = false;
         let out: Buffer = Buffer.from(await this.db.execProtocolRaw(refuseCopyFromStdin(msg)));
+        if (type === 'E' && lastType(out) === 's' && msg.readInt32BE(msg.length - 4) === 0) out = await this.completeExecute(msg, out);
+        else if (type in ANSWERS && !hasError(out) && ![...messages(out)].some(([t]) => ANSWERS[type].includes(t))) out = this.aborted();
         if (EXTENDED.has(type) && hasError(out)) {
           skipUntilSync = true;
           out = withoutReadyForQuery(out);
@@ -102,7 +109,35 @@ export class PGliteBridge {
       socket.resume();
     });
   }
+
+  /**
+   * An Execute without a row limit was answered with PortalSuspended: keep executing the portal and merge the DataRows
+   * until CommandComplete, as a server sends them. A suspension that returns no further rows is PGlite's swallowed
+   * exception (re-executing suspends again, forever): its result is lost, so the client gets an error.
+   */
+  private async completeExecute(execute: Buffer, first: Buffer): Promise<Buffer> {
+    const rows: Buffer[] = [];
+    let out = first;
+    while (lastType(out) === 's') {
+      if (![...messages(out)].some(([t]) => t === 'D')) return this.aborted();
+      for (const [t, a, b] of messages(out)) if (t !== 's') rows.push(out.subarray(a, b));
+      out = Buffer.from(await this.db.execProtocolRaw(execute));
+    }
+    return Buffer.concat([...rows, out]);
+  }
+
+  /**
+   * The client gets an ErrorResponse made here: PGlite cannot raise one itself until the next Sync (a statement run
+   * before it is swallowed too). Its implicit transaction still commits at Sync; in a transaction block the client
+   * rolls back, as after any error.
+   */
+  private aborted(): Buffer {
+    const field = (code: string, text: string) => Buffer.from(`${code}${text}\0`);
+    return message('E', Buffer.concat([field('S', 'ERROR'), field('V', 'ERROR'), field('C', 'XX000'), field('M', ABORTED), Buffer.from('\0')]));
+  }
 }
+
+const ABORTED = 'the embedded database (PGlite) aborted this statement without an error, likely an exception inside PostGIS/GEOS (pglite#916); its result is lost. Run it on a PostgreSQL server (DATABASE_URL) to see the real outcome';
 
 // PGlite cannot take COPY … FROM STDIN over the wire: the CopyData that follows kills the instance. Such a statement is
 // swapped for one that fails with a clear error, so the client gets an ordinary SQL error (and an aborted
@@ -143,6 +178,18 @@ function* messages(out: Buffer): Generator<[string, number, number]> {
     yield [String.fromCharCode(out[i]), i, i + len];
     i += len;
   }
+}
+
+/**
+ * What a server answers to Parse, Bind, Describe, Execute, Close when they succeed. A reply of PGlite with none of
+ * these (and no ErrorResponse) is a statement it aborted silently, e.g. a Bind whose planning folded a PostGIS call.
+ */
+const ANSWERS: Record<string, string> = { P: '1', B: '2', D: 'Tn', E: 'CIs', C: '3' };
+
+function lastType(out: Buffer): string {
+  let last = '';
+  for (const [t] of messages(out)) last = t;
+  return last;
 }
 
 function hasError(out: Buffer): boolean {
