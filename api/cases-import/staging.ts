@@ -1,6 +1,6 @@
 // The staging table of one import run and the two ways rows get into it: COPY FROM STDIN on a real server, and
 // multi-row INSERTs over unnest() on the embedded PGlite, whose execProtocolRaw aborts the whole WASM instance on
-// COPY FROM STDIN (the wire bridge forwards the CopyData protocol, PGlite cannot take it).
+// COPY FROM STDIN (the wire bridge answers COPY FROM STDIN with an SQL error instead of passing it on).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
