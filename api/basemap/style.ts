@@ -6,6 +6,7 @@ import type {
   VectorSourceSpecification,
 } from '@maplibre/maplibre-gl-style-spec';
 import { LAYERS, type LayerName } from '../layers/catalog.ts';
+import { BASE_SOURCE, isBaseLayer } from '../tiles/composite.ts';
 import {
   COMPONENT_STATUSES,
   GROUP_KEY,
@@ -76,11 +77,9 @@ export function buildStyle({ origin, bounds }: StyleOptions): StyleSpecification
     zoom: bounds ? fitZoom(bounds) : 12,
     state,
     sources: {
-      districts: source('districts', 0),
-      'work-grids': source('work-grids', minZooms['work-grids']),
-      grids: source('grids', minZooms.grids),
-      roads: source('roads', minZooms.roads),
-      zones: source('zones', minZooms.zones),
+      // Districts, grids, roads and zones: one composite tile per tile (api/tiles/composite.ts), each layer from
+      // the zoom it is drawn at.
+      [BASE_SOURCE]: { ...source('districts', 0), tiles: [`${origin}/tiles/${BASE_SOURCE}/{z}/{x}/{y}.mvt`] },
       components: source('components', minZooms.components),
       // A tiled polygon is labelled once per tile it crosses; one point per feature labels it once.
       ...Object.fromEntries(
@@ -125,11 +124,11 @@ function visible(group: LayerGroup): ExpressionSpecification {
   return ['case', ['to-boolean', ['global-state', visibleStateKey(group)]], 'visible', 'none'];
 }
 
-/** Common fields of a layer drawn from one of our tile sources. */
-function tileLayer(group: LayerGroup, source: LayerName, minzoom = 0) {
+/** Common fields of a layer drawn from one of our tile layers (the static ones come in the composite source). */
+function tileLayer(group: LayerGroup, layer: LayerName, minzoom = 0) {
   return {
-    source,
-    'source-layer': source,
+    source: isBaseLayer(layer) ? BASE_SOURCE : layer,
+    'source-layer': layer,
     minzoom,
     metadata: { [GROUP_KEY]: group },
     layout: { visibility: visible(group) },

@@ -83,6 +83,45 @@ describe('layers and tiles', () => {
     expect(decodeLayer(after.body, 'roads').map((f) => f.properties.name)).toContain('新建路');
   });
 
+  it('serves the basemap\'s static layers in one composite tile: each layer as its own tile, from its min zoom', async () => {
+    const z14 = tileOf(109.475, 24.275, 14);
+    const { res, body } = await tile(`/tiles/base/14/${z14.x}/${z14.y}.mvt`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/vnd.mapbox-vector-tile');
+    for (const layer of ['districts', 'grids', 'roads', 'zones'] as const) {
+      const own = decodeLayer((await tile(`/tiles/${layer}/14/${z14.x}/${z14.y}.mvt`)).body, layer);
+      expect(own.length, layer).toBeGreaterThan(0);
+      expect(decodeLayer(body, layer), layer).toEqual(own);
+    }
+    expect(decodeLayer(body, 'components')).toEqual([]); // components keep their own source
+    // z10: districts and roads (from z10), not yet grids (z12) nor zones (z11)
+    const z10 = tileOf(109.475, 24.275, 10);
+    const low = (await tile(`/tiles/base/10/${z10.x}/${z10.y}.mvt`)).body;
+    expect(decodeLayer(low, 'districts').length).toBeGreaterThan(0);
+    expect(decodeLayer(low, 'roads').length).toBeGreaterThan(0);
+    expect(decodeLayer(low, 'grids')).toEqual([]);
+    expect(decodeLayer(low, 'zones')).toEqual([]);
+  });
+
+  it('revalidates the composite tile over the versions of its layers', async () => {
+    const z14 = tileOf(109.475, 24.275, 14);
+    const url = `/tiles/base/14/${z14.x}/${z14.y}.mvt`;
+    const first = await tile(url);
+    const etag = String(first.res.headers.etag);
+    expect(first.res.headers['cache-control']).toContain('must-revalidate');
+    expect((await tile(url)).res.headers['x-tile-cache']).toBe('hit');
+    expect((await tile(url, { 'if-none-match': etag })).res.statusCode).toBe(304);
+
+    const extra = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { id: 'z9', name: '新划定区', level: '重点区域' }, geometry: { type: 'Polygon', coordinates: [[[109.47, 24.27], [109.48, 24.27], [109.48, 24.28], [109.47, 24.28], [109.47, 24.27]]] } }] };
+    expect((await importLayer(t.db.pool, 'zones', extra, { analysisSrid: SRID })).written).toBe(1);
+    await new Promise((r) => setTimeout(r, 1100)); // versions are reread at most once a second
+    const after = await tile(url, { 'if-none-match': etag });
+    expect(after.res.statusCode).toBe(200);
+    expect(after.res.headers.etag).not.toBe(etag);
+    expect(decodeLayer(after.body, 'zones').map((f) => f.properties.name)).toContain('新划定区');
+    expect(decodeLayer(after.body, 'roads').length).toBeGreaterThan(0); // the other layers still there
+  });
+
   it('rejects bad tile requests with a message naming the problem', async () => {
     const cases: [string, number, RegExp][] = [
       ['/tiles/nope/1/0/0.mvt', 404, /unknown layer "nope"/],
@@ -91,6 +130,8 @@ describe('layers and tiles', () => {
       ['/tiles/grids/2/0/9.mvt', 400, /y=9 is outside/],
       ['/tiles/grids/2/0/x.mvt', 400, /must end in \{y\}\.mvt/],
       ['/tiles/grids/-1/0/0.mvt', 400, /non-negative integers/],
+      ['/tiles/base/25/0/0.mvt', 400, /zoom z=25/],
+      ['/tiles/base/2/0/x.mvt', 400, /must end in \{y\}\.mvt/],
     ];
     for (const [url, status, msg] of cases) {
       const res = await app.inject(url);

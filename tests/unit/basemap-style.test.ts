@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { buildStyle } from '../../api/basemap/style.ts';
 import { GROUP_KEY, LAYER_GROUPS } from '../../api/basemap/shared.ts';
+import { baseMinZoom, type BaseLayer } from '../../api/tiles/composite.ts';
 
 const origin = 'http://127.0.0.1:8080';
 const bounds: [number, number, number, number] = [109.38, 24.28, 109.47, 24.36];
@@ -39,8 +40,20 @@ describe('basemap style', () => {
 
   it('centres on the districts and builds absolute tile URLs', () => {
     expect(style.center).toEqual([109.425, 24.32]);
-    expect((style.sources.grids as any).tiles).toEqual([`${origin}/tiles/grids/{z}/{x}/{y}.mvt`]);
+    expect((style.sources.base as any).tiles).toEqual([`${origin}/tiles/base/{z}/{x}/{y}.mvt`]);
     expect((style.sources.components as any).minzoom).toBe(15);
     expect((style.sources.components as any).maxzoom).toBe(16);
+  });
+
+  it('draws districts, grids, roads and zones from the composite source, each from its own tile layer', () => {
+    expect(Object.keys(style.sources).filter((s) => !s.endsWith('-labels')).sort()).toEqual(['base', 'components']);
+    expect((style.sources.base as any).minzoom).toBe(0);
+    for (const l of style.layers) {
+      if (!('source-layer' in l)) continue;
+      const layer = l['source-layer'];
+      expect(l.source, l.id).toBe(layer === 'components' ? 'components' : 'base');
+      // a layer is only drawn from the zoom its tile layer is in the composite tile
+      if (layer !== 'components') expect(l.minzoom ?? 0, l.id).toBeGreaterThanOrEqual(baseMinZoom(layer as BaseLayer));
+    }
   });
 });
