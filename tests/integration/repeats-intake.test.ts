@@ -10,6 +10,7 @@ import type { RepeatsConfig } from '../../api/domain/repeats.ts';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.ts';
 import { client, loadMiniCity, TOKENS } from '../helpers/cases.ts';
 import { M_LAT, M_LON } from '../helpers/plant.ts';
+import { seededRandom } from '../helpers/random.ts';
 
 const MAIN = { lon: 109.455, lat: 24.275 }; // on 阳和大道 (main road r1): threshold 2
 const ALLEY = { lon: 109.455, lat: 24.29 }; // far from both roads: threshold 4
@@ -171,13 +172,7 @@ describe.each([
   });
 
   it('reports arriving out of time order, one by one and all at once, end where the batch does', async () => {
-    let seed = 7; // mulberry32
-    const rnd = () => {
-      seed = (seed + 0x6d2b79f5) >>> 0;
-      let x = Math.imul(seed ^ (seed >>> 15), seed | 1);
-      x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-      return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-    };
+    const rnd = seededRandom(7);
     const draw = (n: number, month: number) => Array.from({ length: n }, (_, i) => {
       const base = rnd() < 0.5 ? MAIN : ALLEY;
       return report(east(base, 900 + rnd() * 120, rnd() * 40), at(month, 1 + Math.floor(rnd() * 27), 8, i), { minor: rnd() < 0.7 ? '0102' : '0103' });

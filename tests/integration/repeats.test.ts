@@ -9,6 +9,7 @@ import { assignRepeatGroup, assignRepeatGroups, recomputeCasePartition, recomput
 import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.ts';
 import { insertMiniDepartments, miniCity } from '../helpers/mini-city.ts';
 import { caseId, M_LAT, M_LON, plantCases, type PlantedCase } from '../helpers/plant.ts';
+import { seededRandom } from '../helpers/random.ts';
 
 const SRID = 32649;
 const AUTH = { authorization: 'Bearer demo-analyst' };
@@ -319,13 +320,7 @@ describe.each([
     });
 
     it('random cases one by one give the batch groups (stored = batch)', async () => {
-      let seed = 42; // mulberry32
-      const rnd = () => {
-        seed = (seed + 0x6d2b79f5) >>> 0;
-        let x = Math.imul(seed ^ (seed >>> 15), seed | 1);
-        x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-        return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-      };
+      const rnd = seededRandom(42);
       for (let i = 0; i < 60; i++) {
         const minor = rnd() < 0.7 ? '0102' : '0103';
         const p = rnd() < 0.5 ? P0 : ALLEY;
@@ -339,13 +334,7 @@ describe.each([
     });
 
     it('random batches of reports give the batch groups (stored = batch)', async () => {
-      let seed = 7; // mulberry32
-      const rnd = () => {
-        seed = (seed + 0x6d2b79f5) >>> 0;
-        let x = Math.imul(seed ^ (seed >>> 15), seed | 1);
-        x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-        return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-      };
+      const rnd = seededRandom(7);
       const minors = ['0102', '0103', '0104', '0105'];
       let serial = 0;
       let hour = 0;
