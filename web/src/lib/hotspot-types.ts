@@ -3,6 +3,7 @@
  * console reads of them.
  */
 import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson';
+import type { HotArea } from '../../../api/analysis/hotspots/areas.ts';
 
 /** api/domain/hotspots/emerging.ts EMERGING_CATEGORIES */
 export type EmergingCategory =
@@ -32,40 +33,9 @@ export interface CellProps {
   edge: boolean;
 }
 
-export interface RepeatGroup {
-  id: string;
-  districtCode: string;
-  kind: string;
-  minor: string;
-  name: string | null;
-  period: string;
-  roadClass: 'main' | 'secondary' | 'alley';
-  keyArea: boolean;
-  threshold: number;
-  size: number;
-  cases: number;
-  anchorAt: string;
-  reachedAt: string;
-  lon: number;
-  lat: number;
-}
-
-export interface AreaProps {
-  id: number;
-  cells: number;
-  cases: number;
-  areaM2: number;
-  bin: number;
-  zMax: number;
-  zMean: number;
-  topMinors: { kind: string; code: string; name: string | null; count: number }[];
-  departments: { id: string | null; name: string | null; count: number }[];
-  sources: { source: string; count: number }[];
-  trend: { step: 'month'; series: { month: string; count: number }[]; s: number; z: number; p: number; tau: number; direction: 'increasing' | 'decreasing' | 'none' };
-  repeatGroups: RepeatGroup[] | null;
-  repeatGroupsTotal: number | null;
-  repeatCases: number | null;
-}
+// The API's own types, imported as types only (nothing of the server reaches the bundle).
+export type { AreaRepeatGroup as RepeatGroup } from '../../../api/analysis/hotspots/repeat-groups.ts';
+export type AreaProps = HotArea['properties'];
 
 export type Area = Feature<Polygon | MultiPolygon, AreaProps> & { id: number };
 
