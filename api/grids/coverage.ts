@@ -14,6 +14,7 @@ import { problem, type Problem } from '../domain/grid-problems.ts';
 import { wkbPolygons, type PolygonRings } from '../domain/wkb.ts';
 import { transaction } from '../db/connect.ts';
 import type { GridConfig } from './config.ts';
+import { OVERLAY_GRID } from './overlay.ts';
 
 export interface CommunityCoverage {
   code: string;
@@ -103,7 +104,7 @@ async function overlay(c: pg.PoolClient, communities: string[], srid: number, co
   const { rows: outside } = await c.query(
     `SELECT g.code, g.community_code, area, ST_X(p) AS x, ST_Y(p) AS y, ST_AsGeoJSON(o, 15) AS g
      FROM grids g JOIN districts d ON d.code = g.community_code,
-       LATERAL (SELECT ST_CollectionExtract(ST_Difference(g.geom, d.geom), 3) AS o) x,
+       LATERAL (SELECT ST_CollectionExtract(ST_Difference(g.geom, d.geom, ${OVERLAY_GRID}), 3) AS o) x,
        LATERAL (SELECT ST_Area(ST_Transform(o, $2::int)) AS area, ST_PointOnSurface(o) AS p) m
      WHERE g.community_code = ANY($1::text[]) AND NOT ST_CoveredBy(g.geom, d.geom) AND area > $3
      ORDER BY g.code`,
@@ -116,7 +117,7 @@ async function overlay(c: pg.PoolClient, communities: string[], srid: number, co
   const { rows: gaps } = await c.query(
     `SELECT community_code, area, ST_X(p) AS x, ST_Y(p) AS y, ST_AsGeoJSON(gap, 15) AS g FROM (
        SELECT d.code AS community_code, (ST_Dump(ST_CollectionExtract(ST_Difference(d.geom,
-                coalesce((SELECT ST_Union(g.geom) FROM grids g WHERE g.community_code = d.code), ST_SetSRID('GEOMETRYCOLLECTION EMPTY'::geometry, 4326))), 3))).geom AS gap
+                coalesce((SELECT ST_Union(g.geom) FROM grids g WHERE g.community_code = d.code), ST_SetSRID('GEOMETRYCOLLECTION EMPTY'::geometry, 4326)), ${OVERLAY_GRID}), 3))).geom AS gap
        FROM districts d WHERE d.code = ANY($1::text[])) s,
        LATERAL (SELECT ST_Area(ST_Transform(gap, $2::int)) AS area, ST_PointOnSurface(gap) AS p) m
      WHERE area > $3 ORDER BY community_code, area DESC`,

@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import type { Geometry } from 'geojson';
+import { OVERLAY_GRID } from './overlay.ts';
 import { checkPolygonShape } from '../domain/grid-geometry.ts';
 import { codeProblems, COMMUNITY_CODE } from '../domain/grid-codes.ts';
 import { problem, type Problem } from '../domain/grid-problems.ts';
@@ -193,7 +194,7 @@ export async function validateGrids(c: pg.PoolClient, cands: Candidate[], replac
   await collect(
     `SELECT idx, code, community_code, area, ST_X(p) AS x, ST_Y(p) AS y, ST_AsGeoJSON(o, 15) AS g FROM (
        SELECT g.idx, g.code, g.community_code, o FROM grid_cand g JOIN districts d ON d.code = g.community_code AND d.level = 'community',
-         LATERAL (SELECT ST_CollectionExtract(ST_Difference(g.geom, d.geom), 3) AS o) x
+         LATERAL (SELECT ST_CollectionExtract(ST_Difference(g.geom, d.geom, ${OVERLAY_GRID}), 3) AS o) x
        WHERE NOT ST_CoveredBy(g.geom, d.geom) AND NOT g.community_code = ANY($3::text[])) s,
        LATERAL (SELECT ST_Area(ST_Transform(o, $1::int)) AS area, ST_PointOnSurface(o) AS p) m
      WHERE area > $2 ORDER BY idx`,
@@ -234,7 +235,7 @@ export async function validateGrids(c: pg.PoolClient, cands: Candidate[], replac
                  UNION ALL
                  SELECT n.geom FROM grids n WHERE n.geom && o.geom AND n.community_code = o.community_code
                    AND NOT EXISTS (SELECT 1 FROM grid_gone r WHERE r.code = n.code)) x),
-               ST_SetSRID('GEOMETRYCOLLECTION EMPTY'::geometry, 4326))), 3) AS gap
+               ST_SetSRID('GEOMETRYCOLLECTION EMPTY'::geometry, 4326)), ${OVERLAY_GRID}), 3) AS gap
          FROM grid_gone o JOIN districts d ON d.code = o.community_code WHERE NOT o.community_code = ANY($3::text[])),
        pieces AS (
          SELECT community_code, (ST_Dump(ST_Union(gap))).geom AS gap FROM holes WHERE NOT ST_IsEmpty(gap) GROUP BY community_code)

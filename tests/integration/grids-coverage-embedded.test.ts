@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.ts';
 import { importLayer } from '../../api/layers/import.ts';
+import { OVERLAY_GRID } from '../../api/grids/overlay.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { insertMiniDepartments, miniCity } from '../helpers/mini-city.ts';
 
@@ -37,5 +39,12 @@ describe('coverage on the embedded database after a split and a merge', () => {
     const res = await app.inject({ method: 'GET', url: '/api/grids/coverage?community=450203001001' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ complete: true, problems: [], communities: [{ code: '450203001001', grids: 2, method: 'overlay' }] });
+  });
+
+  it('overlays at the fixed precision the grid checks use, where PGlite loses a full-precision ST_Difference', async () => {
+    const geos = JSON.parse(fs.readFileSync(new URL('../fixtures/pglite-geos-exception.json', import.meta.url), 'utf8'));
+    const sql = (grid: string) => `SELECT ST_AsText(ST_Difference($1::geometry, $2::geometry${grid})) AS d`;
+    await expect(t.db.pool.query(sql(''), [geos.community, geos.grids])).rejects.toThrow(/aborted/);
+    expect((await t.db.pool.query(sql(`, ${OVERLAY_GRID}`), [geos.community, geos.grids])).rows).toEqual([{ d: 'POLYGON EMPTY' }]);
   });
 });
