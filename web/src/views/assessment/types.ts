@@ -67,38 +67,9 @@ export interface SchemesResult {
   schemes: SchemeSummary[];
 }
 
-export interface PenaltyPart {
-  metric: CountKey;
-  count: number;
-  rate?: Rate;
-  points: number;
-  deducted: number;
-}
-
-export type ItemDetail =
-  | { type: 'rate'; rate: Rate; weight: number; complement: boolean }
-  | { type: 'deduction'; max: number; floor: number; penalty: number; parts: PenaltyPart[] }
-  | { type: 'workload'; count: number; largest: number; weight: number }
-  | { type: 'manual'; effect: 'score' | 'deduct' | 'bonus'; entered: boolean; value: number; note: string | null; by: string | null; at: string | null };
-
-export interface ItemScore {
-  id: string;
-  name: string;
-  score: number;
-  max: number;
-  detail: ItemDetail;
-}
-
-export interface UnitScore {
-  unit: { id: string; name: string; group: string | null };
-  items: ItemScore[];
-  sum: number;
-  total: number;
-  cases: number;
-  rank: number | null;
-  ranked: boolean;
-  reason: string | null;
-}
+// The scoring shapes are the domain's own (api/domain/assessment/score.ts), imported as types only.
+export type { ItemDetail, ItemScore, PenaltyPart, UnitScore } from '../../../../api/domain/assessment/score.ts';
+import type { UnitScore } from '../../../../api/domain/assessment/score.ts';
 
 export interface ScoresResult {
   period: PeriodJson;
