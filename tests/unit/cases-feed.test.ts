@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allocColumns, caseId, decodeFeed, encodeFeed, FLAG_KEY, FLAG_REPEAT, growColumns, NONE, splitCaseId, type FeedDicts } from '../../api/cases-feed/format.ts';
-import { filterRows, rangeBounds, defaultFilters, type CaseFilters } from '../../web/src/map/cases/filter.ts';
+import { filterRows, majorsOf, minorsOf, rangeBounds, defaultFilters, type CaseFilters } from '../../web/src/map/cases/filter.ts';
 
 const dicts: FeedDicts = {
   counties: ['450203'],
@@ -106,5 +106,24 @@ describe('case filters (map and list)', () => {
     expect(f({ repeat: true })).toEqual([2]);
     expect(f({ repeat: true, sources: ['patrol'] })).toEqual([]);
     expect(f({ repeat: false })).toEqual([0, 1, 2]);
+  });
+});
+
+describe('the filters’ 大类 / 小类 lists', () => {
+  const minors = [
+    { kind: 'event', code: '0502', name: '占道经营', majorName: '街面秩序' },
+    { kind: 'event', code: '0102', name: '暴露垃圾', majorName: '市容环境' },
+    { kind: 'component', code: '0101', name: '上水井盖', majorName: '公用设施' },
+    { kind: 'event', code: '0501', name: '无照经营游商', majorName: null },
+  ] as FeedDicts['minors'];
+
+  it('lists each major once, by code, for one kind or all', () => {
+    expect(majorsOf(minors, null)).toEqual([['01', '市容环境'], ['05', '街面秩序']]);
+    expect(majorsOf(minors, 'component')).toEqual([['01', '公用设施']]);
+  });
+
+  it('lists the minors of a kind and a major', () => {
+    expect(minorsOf(minors, 'event', '05').map((m) => m.code)).toEqual(['0502', '0501']);
+    expect(minorsOf(minors, null, null)).toHaveLength(4);
   });
 });

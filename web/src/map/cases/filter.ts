@@ -121,3 +121,18 @@ export function filterRows(store: CaseTable, f: CaseFilters, now: number): Int32
   return out.subarray(0, n);
 }
 
+
+/** The majors (code → name) among the feed's minors of `kind` (all kinds when null), by code: a filter's 大类 list. */
+export function majorsOf(minors: FeedDicts['minors'], kind: string | null | undefined): [string, string][] {
+  const seen = new Map<string, string>();
+  for (const m of minors) {
+    if (kind && m.kind !== kind) continue;
+    const key = m.code.slice(0, 2);
+    if (!seen.has(key)) seen.set(key, m.majorName ?? key);
+  }
+  return [...seen].sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+/** The feed's minors of `kind` and `major` (either null = any): a filter's 小类 list. */
+export const minorsOf = (minors: FeedDicts['minors'], kind: string | null | undefined, major: string | null | undefined) =>
+  minors.filter((m) => (!kind || m.kind === kind) && (!major || m.code.startsWith(major)));
