@@ -4,9 +4,11 @@
  * which kinds, whose, from where, and whether it is getting worse (Mann–Kendall over months).
  */
 import { mannKendall } from '../../domain/hotspots/index.ts';
+import { areaBreakdowns, type CellScan } from '../case-columns/scan.ts';
+import type { CaseColumns } from '../case-columns/store.ts';
 import { cellGeomSql, sqlKey } from './cells.ts';
 import { hotComponents } from './components.ts';
-import { areaBreakdowns, type CellQuery, type Db } from './cases-sql.ts';
+import type { CellQuery, Db } from './cases-sql.ts';
 import type { GiResult } from './gi.ts';
 import { areaRepeatGroups, type AreaRepeatGroup } from './repeat-groups.ts';
 import type { Lattice } from './study-area.ts';
@@ -107,25 +109,25 @@ export async function hotAreas(
   db: Db,
   q: CellQuery,
   lattice: Lattice,
-  counts: Float64Array,
+  counted: { cols: CaseColumns; scan: CellScan },
   gi: GiResult,
   months: string[],
   repeats: { radiusM: number } | null = null,
 ): Promise<HotArea[]> {
   const groups = hotComponents(lattice, gi.bin, AREA_MIN_BIN);
   if (!groups.length) return [];
+  const { counts } = counted.scan;
   const keys: string[] = [], comps: number[] = [], as: number[] = [], bs: number[] = [];
   const boxes: [number, number, number, number][] = [];
-  let hot = 0, total = 0;
-  for (let i = 0; i < counts.length; i++) total += counts[i];
+  const areaOfCell = new Int32Array(counts.length).fill(-1);
   const reach = lattice.size; // a cell lies within its size of its centroid, for both lattices
-  const hotBoundary: string[] = []; // only these need the in-area test in the breakdown scan
+  const hotBoundary: string[] = []; // only these need the in-area test for the repeat groups' anchors
   groups.forEach((g, c) => {
     const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
     for (const i of g) {
       keys.push(sqlKey(lattice.a[i], lattice.b[i]));
       comps.push(c);
-      hot += counts[i];
+      areaOfCell[i] = c;
       if (!lattice.inside[i]) hotBoundary.push(keys[keys.length - 1]);
       as.push(lattice.a[i]);
       bs.push(lattice.b[i]);
@@ -137,7 +139,11 @@ export async function hotAreas(
   });
   const geom = cellGeomSql(lattice.kind, 't.a', 't.b', '$4::float8', '$5::int');
   const merged = mergeBoxes(boxes, MAX_BOXES);
-  const [shapes, breakdown, repeatGroups] = await Promise.all([
+  const edges = monthEdges(months).map((d) => d.getTime());
+  const breakdown = areaBreakdowns(counted.cols, counted.scan, areaOfCell, groups.length, edges);
+  const minorCodes = [...new Set(breakdown.flatMap((b) => b.minors.map((m) => m.code)))];
+  const depIds = [...new Set(breakdown.flatMap((b) => b.departments.map((d) => d.id)).filter((d) => d !== null))];
+  const [shapes, minorNames, depNames, repeatGroups] = await Promise.all([
     // Square cells share exact corner coordinates; hexagon vertices computed from neighbouring centres
     // may differ in the last bit, which the 1 mm grid of ST_Union absorbs (it costs 3× more: squares skip it)
     db.query<{ comp: number; g: string; area: number }>(
@@ -146,10 +152,16 @@ export async function hotAreas(
          CROSS JOIN LATERAL ${geom} AS e GROUP BY t.comp) s`,
       [as, bs, comps, lattice.size, lattice.srid],
     ),
-    areaBreakdowns(db, q, hotBoundary, { keys, comps }, merged, total > 0 ? hot / total : 0, monthEdges(months)),
+    db.query<{ kind: string; code: string; name: string }>(
+      `SELECT DISTINCT ON (kind, code) kind, code, name FROM taxonomy WHERE level = 'minor' AND code = ANY($1::text[]) ORDER BY kind, code, standard`,
+      [minorCodes],
+    ),
+    db.query<{ id: string; name: string }>('SELECT id, name FROM departments WHERE id = ANY($1::text[])', [depIds]),
     repeats ? areaRepeatGroups(db, q, repeats.radiusM, hotBoundary, { keys, comps }, merged) : null,
   ]);
   const shapeOf = new Map(shapes.rows.map((r) => [r.comp, r]));
+  const minorName = new Map(minorNames.rows.map((r) => [`${r.kind}|${r.code}`, r.name]));
+  const depName = new Map(depNames.rows.map((r) => [r.id, r.name]));
   const areas: HotArea[] = groups.map((g, c) => {
     let cases = 0, zMax = -Infinity, zSum = 0, bin = 0;
     for (const i of g) {
@@ -158,9 +170,9 @@ export async function hotAreas(
       zSum += gi.z[i];
       bin = Math.max(bin, gi.bin[i]);
     }
-    const rows = breakdown.filter((r) => r.comp === c);
+    const b = breakdown[c];
     const byCount = <T extends { count: number }>(xs: T[]) => xs.sort((x, y) => y.count - x.count);
-    const monthCounts = new Map(rows.filter((r) => r.dim === 'month').map((r) => [months[Number(r.key)], r.n]));
+    const monthCounts = new Map(months.map((m, k) => [m, b.months[k]]));
     const shape = shapeOf.get(c);
     const rg = repeatGroups?.get(c);
     return {
@@ -174,9 +186,9 @@ export async function hotAreas(
         bin,
         zMax,
         zMean: zSum / g.length,
-        topMinors: byCount(rows.filter((r) => r.dim === 'minor').map((r) => ({ kind: r.kind!, code: r.key!, name: r.name, count: r.n }))).slice(0, TOP_MINORS),
-        departments: byCount(rows.filter((r) => r.dim === 'department').map((r) => ({ id: r.key, name: r.name, count: r.n }))),
-        sources: byCount(rows.filter((r) => r.dim === 'source').map((r) => ({ source: r.key!, count: r.n }))),
+        topMinors: byCount(b.minors.map((m) => ({ kind: m.kind, code: m.code, name: minorName.get(`${m.kind}|${m.code}`) ?? null, count: m.count }))).slice(0, TOP_MINORS),
+        departments: byCount(b.departments.map((d) => ({ id: d.id, name: d.id === null ? null : (depName.get(d.id) ?? null), count: d.count }))),
+        sources: byCount(b.sources.map((r) => ({ source: r.source!, count: r.count }))),
         trend: trendOf(months, monthCounts),
         repeatGroups: repeatGroups ? (rg?.groups ?? []) : null,
         repeatGroupsTotal: repeatGroups ? (rg?.total ?? 0) : null,

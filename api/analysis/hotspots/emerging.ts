@@ -5,12 +5,14 @@
  * categories of api/domain/hotspots/emerging.ts.
  */
 import { EMERGING_CATEGORIES } from '../../domain/hotspots/index.ts';
-import { analysisDb, countByCellAndStep, reportedRange } from './cases-sql.ts';
-import { cellKey, layoutNote } from './cells.ts';
+import { inAreaOf } from '../case-columns/area-polygon.ts';
+import { countSteps, scanCells } from '../case-columns/scan.ts';
+import { analysisDb, reportedRange } from './cases-sql.ts';
+import { layoutNote } from './cells.ts';
 import { dataVersion, type DataVersion } from './cache.ts';
 import { feature, featureCollection, indexProps, num, pnum } from './geojson.ts';
 import { emergingStats, isEdge } from './gi.ts';
-import { NOTES } from './hotspots.ts';
+import { NOTES, windowMs } from './hotspots.ts';
 import { ParamError, paramsKey, type EmergingParams } from './params.ts';
 import { prepare, resolveBand, resolveSrid, storedXyFor, type AnalysisContext, type Session } from './prepare.ts';
 import { stepWindow, type StepWindow } from './steps.ts';
@@ -57,17 +59,18 @@ async function compute(ctx: Session, p: EmergingParams, version: DataVersion): P
   }
   const { lattice, query } = pr;
   const n = lattice.a.length;
-  const cube = new Float64Array(T * n);
+  let cube: Float64Array = new Float64Array(T * n);
   const totals = new Float64Array(n);
   let cases = 0;
   if (T) {
-    for (const r of await countByCellAndStep(ctx.db, query, lattice.boundary, w.edges)) {
-      const i = lattice.index.get(cellKey(r.a, r.b));
-      const t = r.t;
-      if (i === undefined || t < 0 || t >= T) continue;
-      cube[t * n + i] = r.n;
-      totals[i] += r.n;
-      cases += r.n;
+    const cols = await ctx.columns.columns(pr.srid.value, query.storedXy, version.cases, await ctx.analysisSrid());
+    const scan = scanCells(cols, windowMs(query.params), p.filters, lattice, inAreaOf(pr.area));
+    cube = countSteps(cols, scan, w.edges.map((d) => d.getTime()));
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < n; i++) {
+        totals[i] += cube[t * n + i];
+        cases += cube[t * n + i];
+      }
     }
   }
   // the band is chosen on the whole window's counts, like a hotspot analysis of the same window

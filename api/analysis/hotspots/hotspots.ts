@@ -1,10 +1,13 @@
 /**
  * GET /api/analysis/hotspots — Getis–Ord Gi* of case counts over the cells of a study area
- * (DESIGN §5.4): counts in SQL, statistics in api/domain/hotspots, hot areas merged in PostGIS.
+ * (DESIGN §5.4): counts from the in-process copy of the cases (api/analysis/case-columns), statistics in
+ * api/domain/hotspots, hot areas merged in PostGIS.
  */
+import { inAreaOf } from '../case-columns/area-polygon.ts';
+import { scanCells, type Window } from '../case-columns/scan.ts';
 import { hotAreas, monthRange } from './areas.ts';
-import { analysisDb, countByCell } from './cases-sql.ts';
-import { cellKey, layoutNote } from './cells.ts';
+import { analysisDb } from './cases-sql.ts';
+import { layoutNote } from './cells.ts';
 import { dataVersion } from './cache.ts';
 import { feature, featureCollection, indexProps, num, pnum, Stopwatch } from './geojson.ts';
 import { hotspotStats, isEdge } from './gi.ts';
@@ -23,6 +26,11 @@ export interface HotspotContext extends AnalysisContext {
   repeatsRadiusM?: () => number;
 }
 
+/** The analysis window in ms (from inclusive, to exclusive). */
+export function windowMs(p: { from?: Date; to?: Date }): Window {
+  return { from: p.from?.getTime(), to: p.to?.getTime() };
+}
+
 /** Runs (or reuses) a hotspot analysis; resolves to the response JSON and whether it came from the cache. */
 export async function hotspots(ctx: HotspotContext, p: HotspotParams): Promise<{ body: string; hit: boolean }> {
   // read the version before anything else (see cache.ts)
@@ -38,17 +46,12 @@ async function compute(ctx: Session & HotspotContext, p: HotspotParams, version:
   clock.lap('prepare');
   const { lattice, query } = pr;
   const n = lattice.a.length;
-  const counts = new Float64Array(n);
-  let cases = 0;
-  let first: Date | null = null, last: Date | null = null;
-  for (const r of await countByCell(ctx.db, query, lattice.boundary)) {
-    const i = lattice.index.get(cellKey(r.a, r.b));
-    if (i === undefined) continue; // in the area's bounding box, not in the area
-    counts[i] = r.n;
-    cases += r.n;
-    if (r.first && (!first || r.first < first)) first = r.first;
-    if (r.last && (!last || r.last > last)) last = r.last;
-  }
+  const cols = await ctx.columns.columns(pr.srid.value, query.storedXy, version.cases, await ctx.analysisSrid());
+  clock.lap('refresh');
+  const scan = scanCells(cols, windowMs(query.params), p.filters, lattice, inAreaOf(pr.area));
+  const { counts, cases } = scan;
+  const first = Number.isNaN(scan.first) ? null : new Date(scan.first);
+  const last = Number.isNaN(scan.last) ? null : new Date(scan.last);
   clock.lap('count');
   const band = resolveBand(ctx, p, pr, counts);
   clock.lap('band');
@@ -60,7 +63,7 @@ async function compute(ctx: Session & HotspotContext, p: HotspotParams, version:
   const end = p.to ? new Date(p.to.getTime() - 1) : last;
   const months = start && end && start <= end ? monthRange(start, end) : [];
   const repeats = ctx.repeatsRadiusM ? { radiusM: ctx.repeatsRadiusM() } : null;
-  const areas = await hotAreas(ctx.db, query, lattice, counts, gi, months, repeats);
+  const areas = await hotAreas(ctx.db, query, lattice, { cols, scan }, gi, months, repeats);
   clock.lap('areas');
 
   const bins: Record<string, number> = { '-3': 0, '-2': 0, '-1': 0, '0': 0, '1': 0, '2': 0, '3': 0 };

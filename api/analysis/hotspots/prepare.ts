@@ -4,6 +4,7 @@
  * checked against the limits with a 400 naming the parameter.
  */
 import type pg from 'pg';
+import type { CaseColumnsSource } from '../case-columns/source.ts';
 import { ensureStoredXy, storedXySrid } from '../case-xy.ts';
 import { cellArea, type CellKind } from './cells.ts';
 import { chooseBand, chooseCellSize, SAMPLE_TARGET, type Chosen } from './defaults.ts';
@@ -17,6 +18,8 @@ export interface AnalysisContext {
   pool: pg.Pool;
   config: HotspotConfig;
   cache: AnalysisCache;
+  /** the in-process copy of the cases the analyses count */
+  columns: CaseColumnsSource;
   analysisSrid(): Promise<number>;
 }
 

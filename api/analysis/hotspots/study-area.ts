@@ -2,8 +2,8 @@
  * The study area and its cells, in SQL: the area's polygon in the metric CRS, and every cell of the
  * lattice that intersects it (zeros included — the cells exist whether or not a case fell in them).
  */
-import type { BoundaryCells, Db } from './cases-sql.ts';
-import { cellArea, cellCentre, cellGeomSql, squareIndex, SQRT3, sqlKey, type CellKind } from './cells.ts';
+import type { Db } from './cases-sql.ts';
+import { cellArea, cellCentre, cellGeomSql, squareIndex, SQRT3, type CellKind } from './cells.ts';
 import { indexCells } from './components.ts';
 import { areaLabel, ParamError, type AreaSpec } from './params.ts';
 
@@ -96,8 +96,6 @@ export interface Lattice {
   /** cell polygons as GeoJSON text in EPSG:4326 */
   geojson: string[];
   index: Map<number, number>;
-  /** the cells that straddle the area's boundary (not wholly inside it) */
-  boundary: BoundaryCells;
   /** approximate memory held, for the cache */
   bytes: number;
 }
@@ -149,7 +147,6 @@ export async function loadLattice(db: Db, area: StudyArea, kind: CellKind, size:
   const n = rows.length;
   const a = new Int32Array(n), b = new Int32Array(n), inside = new Uint8Array(n), coords = new Float64Array(2 * n);
   const geojson = new Array<string>(n);
-  const boundary: BoundaryCells = { a: [], b: [], keys: [] };
   let bytes = 64 * n;
   for (let i = 0; i < n; i++) {
     const r = rows[i];
@@ -161,11 +158,6 @@ export async function loadLattice(db: Db, area: StudyArea, kind: CellKind, size:
     coords[2 * i + 1] = cy;
     geojson[i] = r.g;
     bytes += 2 * r.g.length;
-    if (!r.inside) {
-      (boundary.a as number[]).push(r.a);
-      (boundary.b as number[]).push(r.b);
-      boundary.keys.push(sqlKey(r.a, r.b));
-    }
   }
-  return { kind, size, srid: area.srid, a, b, inside, coords, geojson, index: indexCells(a, b), boundary, bytes };
+  return { kind, size, srid: area.srid, a, b, inside, coords, geojson, index: indexCells(a, b), bytes };
 }
