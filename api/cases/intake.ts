@@ -167,6 +167,8 @@ async function insertReports(pool: pg.Pool, rctx: RepeatsContext, items: InsertI
 
 /** The batch stored first, then assigned (assignRepeatGroups: a partition recomputed in batch), then its events. */
 async function insertThenAssign(pool: pg.Pool, client: pg.PoolClient, rctx: RepeatsContext, items: InsertInput[]): Promise<string[]> {
+  // custom plans again (intakeLockSql forced generic ones): the recompute's range queries want them
+  await client.query(`SELECT set_config('plan_cache_mode', 'auto', true)`);
   const total = items.reduce((n, i) => n + i.eventCount, 0);
   const { rows: ids } = await client.query<{ id: number }>(stmt(pool, 'case-intake-cases', CASES_SQL, [JSON.stringify(items.map((i) => i.row)), total]));
   const groups = await assignRepeatGroups(client, rctx, items.map(({ row: r }) => ({ districtCode: r.district_code, id: r.id, kind: r.kind, minor: r.minor, reportedAt: r.reported_at })));
