@@ -1,3 +1,5 @@
+import { INTAKE_GROUP_WRITES, STORED_MEMBERS_SQL } from '../analysis/repeats/store.ts';
+
 /** Largest batch of reports (batcher.ts). */
 export const MAX_BATCH = 200;
 
@@ -87,16 +89,17 @@ ORDER BY d.ord`;
 const CASES_CTE = `c AS (
   INSERT INTO cases (id, district_code, source, kind, major, minor, description, address, photos, reporter, component_id,
     status, street_code, community_code, grid_code, work_grid_code, road_id, road_class, zones, zone_violation,
-    time_limit_value, time_limit_unit, time_limit_class, reported_at, created_at, updated_at, possible_duplicates, geom)
+    time_limit_value, time_limit_unit, time_limit_class, reported_at, created_at, updated_at, possible_duplicates, geom,
+    repeat_group_id, is_repeat)
   SELECT r.id, r.district_code, r.source, r.kind, r.major, r.minor, r.description, r.address, r.photos, r.reporter, r.component_id,
     'reported', r.street_code, r.community_code, r.grid_code, r.work_grid_code, r.road_id, r.road_class, r.zones, r.zone_violation,
     r.time_limit_value, r.time_limit_unit, r.time_limit_class, r.reported_at, r.created_at, r.created_at, r.possible_duplicates,
-    ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326)
+    ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326), r.repeat_group_id, coalesce(r.is_repeat, false)
   FROM jsonb_to_recordset($1::jsonb) AS r(id text, district_code text, source text, kind text, major text, minor text,
     description text, address text, photos jsonb, reporter text, component_id text, street_code text, community_code text,
     grid_code text, work_grid_code text, road_id text, road_class text, zones jsonb, zone_violation text,
     time_limit_value numeric, time_limit_unit text, time_limit_class text, reported_at timestamptz, created_at timestamptz,
-    possible_duplicates jsonb, lon float8, lat float8)
+    possible_duplicates jsonb, lon float8, lat float8, repeat_group_id text, is_repeat boolean)
   RETURNING id
 )`;
 
@@ -119,7 +122,24 @@ FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS x(v, ord),
 ORDER BY x.ord`;
 
 /**
- * The other batches, in one transaction with the repeat-group assignment (api/cases/intake.ts):
+ * The other batches, in one transaction (api/cases/intake.ts): the partitions locked (with the BEGIN), the groups
+ * planned (planIntakeGroups), then this statement: the cases with their groups ($1), the group writes ($2 new groups,
+ * $3 stored groups joined, $4 partition heads, $6 R in metres, $7 analysis SRID), the idempotency records ($5), and
+ * the events ($8: the cases', then one repeat.detected per group reaching its threshold, in the order to be numbered;
+ * `members_of` names a stored group whose earlier members the alert's member list starts with).
+ */
+export const PLANNED_SQL = `WITH ${CASES_CTE}, ${INTAKE_GROUP_WRITES({ created: '$2', joined: '$3', partitions: '$4', radius: '$6', srid: '$7' })}, ${KEYS_CTE('$5')}
+INSERT INTO case_events (district_code, case_id, type, actor, payload)
+SELECT e.district_code, e.case_id, e.type, e.actor,
+       CASE WHEN e.members_of IS NULL THEN e.payload
+            ELSE jsonb_set(e.payload, '{members}', ${STORED_MEMBERS_SQL('e.district_code', 'e.members_of', '$6')} || (e.payload->'members')) END
+FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS x(v, ord),
+     jsonb_to_record(x.v) AS e(district_code text, case_id text, type text, actor text, payload jsonb, members_of text)
+ORDER BY x.ord`;
+
+/**
+ * A batch with a report older than the newest of its partition (which is then recomputed in batch, from the stored
+ * cases), in one transaction with the repeat-group assignment:
  *  1. CASES_SQL inserts the cases and reserves the ids of their events ($2 of them, ascending), so the events
  *     — written last, once the groups are known — come before the `repeat.detected` the assignment appends;
  *  2. the repeat engine assigns each case to its group;

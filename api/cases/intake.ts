@@ -5,14 +5,14 @@
  *     new report, its daily serial;
  *  2. insertion: the case, its repeat group (api/analysis/repeats/store.ts), its events and its idempotency record,
  *     all or nothing. A batch of only excluded categories (部件, 非法小广告: no group) is one statement; any other
- *     is one transaction: cases in, groups assigned, then events and idempotency records, which carry the group.
+ *     is one transaction: partitions locked, groups planned, then one statement writing it all (insertReports).
  * Between them the pure rules (zone violation, zone-class time limit, deadline preview) run in TypeScript.
  * Reports arriving together share each step (batcher.ts); on a real server the statements are prepared (statements.ts).
  */
 import crypto from 'node:crypto';
 import gcoord from 'gcoord';
 import type pg from 'pg';
-import { assignRepeatGroups, type RepeatGroupRef, type RepeatsContext } from '../analysis/repeats/store.ts';
+import { assignRepeatGroups, intakeLockSql, planIntakeGroups, type RepeatGroupRef, type RepeatsContext } from '../analysis/repeats/store.ts';
 import { transaction } from '../db/connect.ts';
 import type { TimeLimit, TimeLimitUnit, WorkCalendar } from '../domain/calendar.ts';
 import { caseDay, formatCaseId, MAX_DAILY_SERIAL } from '../domain/case-id.ts';
@@ -23,7 +23,7 @@ import { zoneTimeLimit, zoneViolation, type ZoneAtPoint } from '../domain/zones.
 import type { CaseConfig } from './config.ts';
 import { CaseProblem, invalid } from './http.ts';
 import { Batcher } from './batcher.ts';
-import { CASES_SQL, DERIVE_SQL, EVENTS_SQL, INSERT_SQL, MAX_BATCH } from './intake-sql.ts';
+import { CASES_SQL, DERIVE_SQL, EVENTS_SQL, INSERT_SQL, MAX_BATCH, PLANNED_SQL } from './intake-sql.ts';
 import { stmt } from './statements.ts';
 import { caseJson, caseSummary, type CaseRow, type DuplicateEntry, type ZoneEntry } from './view.ts';
 
@@ -137,27 +137,47 @@ export interface IntakeStatements {
 const keyRecords = (items: InsertInput[], done: Finished[]) => JSON.stringify(items.flatMap((i, k) => (i.key ? [{ ...i.key, body: done[k].body }] : [])));
 
 /**
- * Writes a batch of reports. Statements: one when no case of the batch takes part in repeat grouping; otherwise
- * BEGIN, cases (+ event ids), the group lock, two per grouped case (read, then create or join), events + keys, COMMIT.
+ * Writes a batch of reports. One statement when no case of the batch takes part in repeat grouping; otherwise one
+ * transaction of four round trips: BEGIN with the partition locks, the groups planned (planIntakeGroups), one statement
+ * writing cases, groups, events and keys, COMMIT. A report older than the newest of its partition makes the batch
+ * take the path that recomputes a partition from the stored cases: cases (+ event ids), assignment, events + keys.
  */
 async function insertReports(pool: pg.Pool, rctx: RepeatsContext, items: InsertInput[]): Promise<string[]> {
-  const rows = JSON.stringify(items.map((i) => i.row)); // Dates become ISO strings
   if (!items.some((i) => !isExcluded(rctx.repeats, i.row.kind, i.row.minor))) {
     const done = items.map((i) => i.finish(null));
-    await pool.query(stmt(pool, 'case-intake-insert', INSERT_SQL, [rows, keyRecords(items, done), JSON.stringify(done.flatMap((d) => d.events))]));
+    await pool.query(stmt(pool, 'case-intake-insert', INSERT_SQL, [JSON.stringify(items.map((i) => i.row)), keyRecords(items, done), JSON.stringify(done.flatMap((d) => d.events))]));
     return done.map((d) => d.body);
   }
+  const cases = items.map(({ row: r }) => ({
+    districtCode: r.district_code, id: r.id, kind: r.kind, minor: r.minor, reportedAt: r.reported_at, lon: r.lon, lat: r.lat,
+    roadClass: r.road_class ?? 'alley', keyArea: r.zones.some((z) => z.level === 'key'),
+  }));
   return transaction(pool, async (client) => {
-    const total = items.reduce((n, i) => n + i.eventCount, 0);
-    const { rows: ids } = await client.query<{ id: number }>(stmt(pool, 'case-intake-cases', CASES_SQL, [rows, total]));
-    const groups = await assignRepeatGroups(client, rctx, items.map(({ row: r }) => ({ districtCode: r.district_code, id: r.id, kind: r.kind, minor: r.minor, reportedAt: r.reported_at })));
-    const done = items.map((i, k) => i.finish(groups[k]));
-    let n = 0;
-    const events = done.flatMap((d) => d.events.map((e) => ({ id: ids[n++].id, ...e })));
-    if (n !== total) throw new Error(`intake: ${n} events written, ${total} ids reserved`);
-    await client.query(stmt(pool, 'case-intake-events', EVENTS_SQL, [JSON.stringify(events), keyRecords(items, done)]));
+    const plan = await planIntakeGroups(client, rctx, cases);
+    if (!plan) return insertThenAssign(pool, client, rctx, items);
+    const done = items.map((i, k) => i.finish(plan.refs[k]));
+    const rows = JSON.stringify(items.map((i, k) => ({ ...i.row, ...plan.stored[k] }))); // Dates become ISO strings
+    const events = JSON.stringify([...done.flatMap((d) => d.events), ...plan.detected]);
+    await client.query(stmt(pool, 'case-intake-planned', PLANNED_SQL, [
+      rows, plan.created, plan.joined, plan.partitions, keyRecords(items, done), rctx.repeats.radiusM, rctx.srid, events,
+    ]));
     return done.map((d) => d.body);
-  });
+  }, (client) => intakeLockSql(rctx, cases, (s) => client.escapeLiteral(s)));
+}
+
+/** The batch stored first, then assigned (assignRepeatGroups: a partition recomputed in batch), then its events. */
+async function insertThenAssign(pool: pg.Pool, client: pg.PoolClient, rctx: RepeatsContext, items: InsertInput[]): Promise<string[]> {
+  // custom plans again (intakeLockSql forced generic ones): the recompute's range queries want them
+  await client.query(`SELECT set_config('plan_cache_mode', 'auto', true)`);
+  const total = items.reduce((n, i) => n + i.eventCount, 0);
+  const { rows: ids } = await client.query<{ id: number }>(stmt(pool, 'case-intake-cases', CASES_SQL, [JSON.stringify(items.map((i) => i.row)), total]));
+  const groups = await assignRepeatGroups(client, rctx, items.map(({ row: r }) => ({ districtCode: r.district_code, id: r.id, kind: r.kind, minor: r.minor, reportedAt: r.reported_at })));
+  const done = items.map((i, k) => i.finish(groups[k]));
+  let n = 0;
+  const events = done.flatMap((d) => d.events.map((e) => ({ id: ids[n++].id, ...e })));
+  if (n !== total) throw new Error(`intake: ${n} events written, ${total} ids reserved`);
+  await client.query(stmt(pool, 'case-intake-events', EVENTS_SQL, [JSON.stringify(events), keyRecords(items, done)]));
+  return done.map((d) => d.body);
 }
 
 /**

@@ -37,11 +37,15 @@ export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): 
   };
 }
 
-/** Runs `fn` in one transaction on one client; rolls back on any error. */
-export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in one transaction on one client; rolls back on any error. `first`: statements (no parameters) sent
+ * with the BEGIN, in the same round trip; each still runs with its own snapshot.
+ */
+export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, first?: (client: pg.PoolClient) => string | null): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    const more = first?.(client);
+    await client.query(more ? `BEGIN; ${more}` : 'BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

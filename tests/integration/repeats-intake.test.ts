@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.ts';
+import { PLANNED_SQL } from '../../api/cases/intake-sql.ts';
 import { decodeFeed, FLAG_REPEAT, caseId as feedCaseId } from '../../api/cases-feed/format.ts';
 import type { RepeatsConfig } from '../../api/domain/repeats.ts';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.ts';
@@ -228,6 +229,53 @@ describe.each([
       expect(z.body.possibleDuplicates).toEqual([]);
     } finally {
       await env.close();
+    }
+  });
+
+  it('a batch of reports in time order: several join a stored group and one of the batch, each threshold alerts once', async () => {
+    // record the batches of the planned insert (one statement for cases, groups, events and keys)
+    const batches: number[] = [];
+    const watch = (c: any) => {
+      if (c.__watched) return;
+      c.__watched = true;
+      const query = c.query.bind(c);
+      c.query = (q: any, ...rest: any[]) => {
+        if (q?.text === PLANNED_SQL) batches.push(JSON.parse(q.values[0]).length);
+        return query(q, ...rest);
+      };
+    };
+    t.db.pool.on('acquire', watch);
+    try {
+      const a = (await post(report(east(ALLEY, 0, 300), at(10, 1, 9)))).body; // alley: threshold 4
+      const far = east(MAIN, 1200); // main road: threshold 2, another minor
+      const burst = await Promise.all([
+        ...[1, 2, 3, 4, 5].map((i) => report(east(ALLEY, i * 6, 300), at(10, 2, 9, i))),
+        ...[1, 2, 3].map((i) => report(east(far, i * 8), at(10, 2, 10, i), { minor: '0103' })),
+      ].map((body) => api.report(body)));
+      expect(burst.map((r) => r.status)).toEqual(burst.map(() => 201));
+      const [b, m] = [burst.slice(0, 5).map((r) => r.body), burst.slice(5).map((r) => r.body)];
+      if (embedded) {
+        // one connection: the reports queued behind the first go as one batch, answered as if one by one
+        expect(Math.max(...batches)).toBeGreaterThan(2);
+        expect(b.map((x) => [x.repeatGroup, x.isRepeat])).toEqual([2, 3, 4, 5, 6].map((size) => [{ id: a.id, size, threshold: 4, reached: size >= 4 }, size >= 4]));
+        expect(m.map((x) => [x.repeatGroup, x.isRepeat])).toEqual([1, 2, 3].map((size) => [{ id: m[0].id, size, threshold: 2, reached: size >= 2 }, size >= 2]));
+        expect((await events([b[2].id])).map((e) => e.type)).toEqual(['case.created', 'case.duplicate-suggested', 'repeat.detected']);
+        // the alerts list the members as at the report that reached the threshold
+        expect((await detectedFor(a.id))[0]).toMatchObject({
+          case_id: b[2].id, payload: { groupId: a.id, roadClass: 'alley', threshold: 4, size: 4, members: [a.id, ...b.slice(0, 3).map((x) => x.id)] },
+        });
+        expect((await detectedFor(m[0].id))[0]).toMatchObject({ case_id: m[1].id, payload: { groupId: m[0].id, minor: '0103', roadClass: 'main', size: 2, members: [m[0].id, m[1].id] } });
+      }
+      // however the server's connections took them (out of time order: the partition recomputed), one alert per
+      // group, every member flagged, the groups as the batch computes them
+      expect(await detectedFor(a.id)).toHaveLength(1);
+      expect(await detectedFor(m[0].id)).toHaveLength(1);
+      for (const x of [a, ...b, ...m]) expect((await api.get(`/api/cases/${x.id}`)).body, x.id).toMatchObject({ isRepeat: true });
+      const october = await expectStoredEqualsBatch(10);
+      expect(october[a.id]).toMatchObject({ size: 6, members: [a.id, ...b.map((x) => x.id)] });
+      expect(october[m[0].id]).toMatchObject({ size: 3, members: m.map((x) => x.id) });
+    } finally {
+      t.db.pool.off('acquire', watch);
     }
   });
 

@@ -2,8 +2,8 @@
 // engine (a partition after an out-of-order or voided case, or a whole period after an import or a config change).
 import type pg from 'pg';
 import {
-  groupRepeats, isExcluded, nearestAnchor, periodOf, thresholdOf, timeOrder,
-  type CaseKind, type RepeatGrouping, type RepeatsConfig, type RoadClass,
+  groupRepeats, isExcluded, nearestAnchor, partitionKey, periodOf, thresholdOf, timeOrder,
+  type CaseKind, type Period, type RepeatGrouping, type RepeatsConfig, type RoadClass,
 } from '../../domain/repeats.ts';
 import { repeatsConfigOf, type RepeatsHost } from './config.ts';
 import { fetchCases, MM, scopeSql, snapRoadClasses, type CaseScope, type FetchedCases } from './fetch.ts';
@@ -254,6 +254,238 @@ async function assignDistinctPartitions(client: Client, ctx: RepeatsContext, cas
   for (const k of single) out[k] = await assignLocked(client, ctx, cases[k]);
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// intake: the groups of a batch of reports planned before the cases are written
+
+/** What intake knows of a report it is about to insert: its point and the place it derived. */
+export interface IntakePoint extends IntakeCase {
+  lon: number;
+  lat: number;
+  roadClass: RoadClass;
+  keyArea: boolean;
+}
+
+/**
+ * A batch's repeat groups, decided before its cases are written: each case is inserted with its group (no update of
+ * the new rows), and one statement (INTAKE_GROUP_WRITES) writes the groups, partitions and member flags.
+ */
+export interface IntakePlan {
+  /** per case, in the order given: its repeatGroup as answered then (null: excluded), and its stored columns */
+  refs: (RepeatGroupRef | null)[];
+  stored: { repeat_group_id: string | null; is_repeat: boolean }[];
+  /** the JSON parameters of INTAKE_GROUP_WRITES: new groups, stored groups joined, partition heads */
+  created: string;
+  joined: string;
+  partitions: string;
+  /** one `repeat.detected` per group reaching its threshold, to be appended after the cases' events */
+  detected: { district_code: string; case_id: string; type: 'repeat.detected'; actor: null; payload: object; members_of: string | null }[];
+}
+
+/** The shared period locks then the exclusive partition locks of a batch, each in key order, as assignRepeatGroups takes them. */
+export function intakeLockSql(ctx: RepeatsContext, cases: readonly IntakeCase[], literal: (s: string) => string): string | null {
+  const cfg = ctx.repeats;
+  const periods = new Set<string>();
+  const partitions = new Set<string>();
+  for (const c of cases) {
+    if (isExcluded(cfg, c.kind, c.minor)) continue;
+    const per = periodOf(c.reportedAt.getTime(), cfg.period, cfg.utcOffsetMinutes).key;
+    periods.add(periodLockKey(per));
+    partitions.add(partitionLockKey(c.districtCode, c.kind, c.minor, per));
+  }
+  if (!partitions.size) return null;
+  const arr = (s: Set<string>) => `ARRAY[${[...s].map(literal).join(', ')}]::text[]`;
+  // generic plans for the batch's statements: their parameters are JSON arrays, whose values no custom plan looks into
+  return `SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true),
+    (SELECT count(pg_advisory_xact_lock_shared(hashtextextended(k, 0))) FROM (SELECT unnest(${arr(periods)}) AS k ORDER BY 1) p),
+    (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM (SELECT unnest(${arr(partitions)}) AS k ORDER BY 1) q)`;
+}
+
+/**
+ * For each report ($1: JSON array of {d, kind, minor, ps, lon, lat}): its point in mm of the analysis CRS ($2), the
+ * stored anchors of its partition within $3 m with what a join or an alert needs of them, and the partition's newest case.
+ */
+const PLAN_READ_SQL = `SELECT round(ST_X(m.p) * ${MM})::bigint AS x, round(ST_Y(m.p) * ${MM})::bigint AS y,
+          (SELECT coalesce(json_agg(json_build_object('id', g.id, 't', (extract(epoch FROM g.anchor_at) * 1000000)::bigint,
+                    'x', round(ST_X(g.anchor_m) * ${MM})::bigint, 'y', round(ST_Y(g.anchor_m) * ${MM})::bigint,
+                    'size', g.size, 'threshold', g.threshold, 'period', g.period, 'roadClass', g.road_class, 'keyArea', g.key_area,
+                    'lon', ST_X(g.anchor_geom), 'lat', ST_Y(g.anchor_geom))), '[]'::json)
+             -- the spatial index alone (OFFSET 0 keeps the other conditions out): ANDed with the period index, it
+             -- would read every group of the month for each report
+             FROM (SELECT * FROM repeat_groups g WHERE ST_DWithin(g.anchor_m, m.p, $3::float8) OFFSET 0) g
+            WHERE g.district_code = u.d AND g.kind = u.kind AND g.minor = u.minor AND g.period_start = u.ps) AS anchors,
+          (SELECT json_build_object('t', (extract(epoch FROM p.last_at) * 1000000)::bigint, 'id', p.last_id) FROM repeat_partitions p
+            WHERE p.district_code = u.d AND p.kind = u.kind AND p.minor = u.minor AND p.period_start = u.ps) AS newest
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(v, ord),
+          LATERAL jsonb_to_record(x.v) AS u(d text, kind text, minor text, ps timestamptz, lon float8, lat float8),
+          LATERAL (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326), $2::int) AS p) m
+    WHERE x.ord BETWEEN 1 AND 1000 -- a batch is a few rows (see DERIVE_SQL): no JIT
+    ORDER BY x.ord`;
+
+interface PlanRow {
+  x: number;
+  y: number;
+  anchors: { id: string; t: number; x: number; y: number; size: number; threshold: number; period: string; roadClass: RoadClass; keyArea: boolean; lon: number; lat: number }[];
+  newest: { t: number; id: string } | null;
+}
+
+interface PlannedGroup {
+  d: string;
+  id: string;
+  kind: CaseKind;
+  minor: string;
+  period: Period;
+  /** anchor, mm of the analysis CRS and µs */
+  x: number;
+  y: number;
+  t: number;
+  lon: number;
+  lat: number;
+  roadClass: RoadClass;
+  keyArea: boolean;
+  threshold: number;
+  size: number;
+  stored: boolean;
+  /** members from this batch, in time order */
+  members: number[];
+  reachedBy: number | null;
+}
+
+/**
+ * Assigns a batch of reports not yet inserted to their repeat groups, as assignRepeatGroups would one by one once they
+ * are (same anchors, order, thresholds, alerts), with their partitions locked (intakeLockSql, in an earlier statement of
+ * the transaction: this one must see what the lock holders committed). Null when a report is older than the newest of
+ * its partition: the partition must be recomputed in batch, which needs the cases stored (assignRepeatGroups).
+ */
+export async function planIntakeGroups(client: Client, ctx: RepeatsContext, cases: readonly IntakePoint[]): Promise<IntakePlan | null> {
+  const { srid, repeats: cfg } = ctx;
+  const todo = cases
+    .map((c, i) => ({ c, i, per: periodOf(c.reportedAt.getTime(), cfg.period, cfg.utcOffsetMinutes), t: c.reportedAt.getTime() * 1000 }))
+    .filter(({ c }) => !isExcluded(cfg, c.kind, c.minor))
+    .sort((a, b) => timeOrder({ t: a.t, id: a.c.id }, { t: b.t, id: b.c.id }));
+  const plan: IntakePlan = {
+    refs: cases.map(() => null), stored: cases.map(() => ({ repeat_group_id: null, is_repeat: false })), created: '[]', joined: '[]', partitions: '[]', detected: [],
+  };
+  if (!todo.length) return plan;
+  const { rows } = await client.query<PlanRow>({
+    ...named(ctx, 'repeats-intake-plan'),
+    text: PLAN_READ_SQL,
+    values: [
+      JSON.stringify(todo.map(({ c, per }) => ({ d: c.districtCode, kind: c.kind, minor: c.minor, ps: new Date(per.start), lon: c.lon, lat: c.lat }))),
+      srid, cfg.radiusM + 0.002, // R plus the millimetre rounding of both points: nearestAnchor decides, as in batch
+    ],
+  });
+  const groups = new Map<string, PlannedGroup>(); // `${county}|${id}` → group
+  const newest = new Map<string, { t: number; id: string } | null>(); // partition → its newest case
+  const fresh = new Map<string, PlannedGroup[]>(); // partition → groups started by this batch
+  const last = new Map<string, number>(); // partition → index (into todo) of its newest case of this batch
+  for (let k = 0; k < todo.length; k++) {
+    const { c, i, per, t } = todo[k];
+    const row = rows[k];
+    const part = partitionKey(c, per.key);
+    if (!newest.has(part)) newest.set(part, row.newest);
+    const head = newest.get(part);
+    if (head && timeOrder(head, { t, id: c.id }) > 0) return null;
+    newest.set(part, { t, id: c.id });
+    last.set(part, k);
+    const candidates = [
+      ...row.anchors.map((a) => {
+        const key = `${c.districtCode}|${a.id}`;
+        if (!groups.has(key)) {
+          groups.set(key, {
+            d: c.districtCode, id: a.id, kind: c.kind, minor: c.minor, period: per, x: a.x, y: a.y, t: a.t, lon: a.lon, lat: a.lat,
+            roadClass: a.roadClass, keyArea: a.keyArea, threshold: a.threshold, size: a.size, stored: true, members: [], reachedBy: null,
+          });
+        }
+        return groups.get(key)!;
+      }),
+      ...(fresh.get(part) ?? []),
+    ];
+    const anchor = nearestAnchor(candidates.map((g) => ({ g, id: g.id, t: g.t, x: g.x / MM, y: g.y / MM })), row.x / MM, row.y / MM, cfg.radiusM)?.g;
+    if (!anchor) {
+      const g: PlannedGroup = {
+        d: c.districtCode, id: c.id, kind: c.kind, minor: c.minor, period: per, x: row.x, y: row.y, t, lon: c.lon, lat: c.lat,
+        roadClass: c.roadClass, keyArea: c.keyArea, threshold: thresholdOf(cfg.thresholds, c.roadClass, c.keyArea), size: 1, stored: false, members: [k], reachedBy: null,
+      };
+      groups.set(`${c.districtCode}|${c.id}`, g);
+      fresh.set(part, [...(fresh.get(part) ?? []), g]);
+      plan.refs[i] = { id: g.id, size: 1, threshold: g.threshold, reached: false };
+      continue;
+    }
+    const before = anchor.size;
+    anchor.size++;
+    anchor.members.push(k);
+    if (before < anchor.threshold && anchor.size >= anchor.threshold) anchor.reachedBy = k;
+    plan.refs[i] = { id: anchor.id, size: anchor.size, threshold: anchor.threshold, reached: anchor.size >= anchor.threshold };
+  }
+
+  const created: object[] = [];
+  const joined: object[] = [];
+  // alerts in the order the batch reached them
+  for (const g of [...groups.values()].sort((a, b) => (a.reachedBy ?? -1) - (b.reachedBy ?? -1))) {
+    if (!g.members.length) continue;
+    const reached = g.size >= g.threshold;
+    for (const k of g.members) plan.stored[todo[k].i] = { repeat_group_id: g.id, is_repeat: reached };
+    const reachedAt = g.reachedBy === null ? null : todo[g.reachedBy].c.reportedAt;
+    if (g.stored) joined.push({ d: g.d, id: g.id, add: g.members.length, reached_at: reachedAt });
+    else {
+      created.push({
+        d: g.d, id: g.id, kind: g.kind, minor: g.minor, period: g.period.key, ps: new Date(g.period.start), pe: new Date(g.period.end),
+        at: todo[g.members[0]].c.reportedAt, lon: g.lon, lat: g.lat, road: g.roadClass, key: g.keyArea, threshold: g.threshold, size: g.size, reached_at: reachedAt,
+      });
+    }
+    if (g.reachedBy === null) continue;
+    const by = todo[g.reachedBy].c;
+    plan.detected.push({
+      district_code: by.districtCode, case_id: by.id, type: 'repeat.detected', actor: null,
+      // a stored group's members before this batch are added by the statement (members_of)
+      payload: {
+        groupId: g.id, kind: g.kind, minor: g.minor, period: g.period.key, roadClass: g.roadClass, keyArea: g.keyArea, threshold: g.threshold,
+        size: g.threshold, anchor: [g.lon, g.lat], members: g.members.filter((k) => k <= g.reachedBy!).map((k) => todo[k].c.id),
+      },
+      members_of: g.stored ? g.id : null,
+    });
+  }
+  plan.created = JSON.stringify(created);
+  plan.joined = JSON.stringify(joined);
+  plan.partitions = JSON.stringify([...last.values()].map((k) => ({ d: todo[k].c.districtCode, kind: todo[k].c.kind, minor: todo[k].c.minor, ps: new Date(todo[k].per.start), at: todo[k].c.reportedAt, id: todo[k].c.id })));
+  return plan;
+}
+
+/**
+ * The group writes of an IntakePlan, as CTEs of the statement inserting the batch's cases: new groups ($created),
+ * stored groups joined ($joined: their size, and when reached the flag of their stored members), partition heads
+ * ($partitions); $radius is R in metres, $srid the analysis CRS.
+ */
+export const INTAKE_GROUP_WRITES = (p: { created: string; joined: string; partitions: string; radius: string; srid: string }) => `ng AS (
+  INSERT INTO repeat_groups (district_code, id, kind, minor, period, period_start, period_end, anchor_at, anchor_geom, anchor_m,
+                             road_class, key_area, threshold, size, reached_at)
+  SELECT u.d, u.id, u.kind, u.minor, u.period, u.ps, u.pe, u.at, pt.g, ST_Transform(pt.g, ${p.srid}::int), u.road, u.key, u.threshold, u.size, u.reached_at
+    FROM jsonb_to_recordset(${p.created}::jsonb) AS u(d text, id text, kind text, minor text, period text, ps timestamptz, pe timestamptz,
+           at timestamptz, lon float8, lat float8, road text, key boolean, threshold int, size int, reached_at timestamptz),
+         LATERAL (SELECT ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) AS g) pt
+), jg AS (
+  UPDATE repeat_groups g SET size = g.size + u.add, updated_at = now(), reached_at = coalesce(g.reached_at, u.reached_at)
+    FROM jsonb_to_recordset(${p.joined}::jsonb) AS u(d text, id text, add int, reached_at timestamptz)
+   WHERE g.district_code = u.d AND g.id = u.id
+), marked AS (
+  UPDATE cases m SET is_repeat = true
+    FROM jsonb_to_recordset(${p.joined}::jsonb) AS u(d text, id text, add int, reached_at timestamptz), repeat_groups a
+   WHERE u.reached_at IS NOT NULL AND a.district_code = u.d AND a.id = u.id
+     AND ST_DWithin(m.geom_3857, ST_Transform(a.anchor_geom, 3857), ${p.radius}::float8 / cos(radians(ST_Y(a.anchor_geom))) * 1.01 + 0.01)
+     AND m.district_code = u.d AND m.repeat_group_id = u.id AND NOT m.is_repeat
+), part AS (
+  INSERT INTO repeat_partitions (district_code, kind, minor, period_start, last_at, last_id)
+  SELECT u.d, u.kind, u.minor, u.ps, u.at, u.id FROM jsonb_to_recordset(${p.partitions}::jsonb) AS u(d text, kind text, minor text, ps timestamptz, at timestamptz, id text)
+  ON CONFLICT (district_code, kind, minor, period_start) DO UPDATE SET last_at = EXCLUDED.last_at, last_id = EXCLUDED.last_id
+)`;
+
+/** The stored members (before this statement) of group `group` of county `county`, for a repeat.detected payload: a JSON array of ids in time order. */
+export const STORED_MEMBERS_SQL = (county: string, group: string, radius: string) => `(SELECT coalesce(jsonb_agg(m.id ORDER BY m.reported_at, m.id), '[]'::jsonb)
+     FROM cases m, repeat_groups a
+    WHERE a.district_code = ${county} AND a.id = ${group}
+      AND ST_DWithin(m.geom_3857, ST_Transform(a.anchor_geom, 3857), ${radius}::float8 / cos(radians(ST_Y(a.anchor_geom))) * 1.01 + 0.01)
+      AND m.district_code = ${county} AND m.repeat_group_id = ${group})`;
 
 /** Cases of group $3 (county $1): every member lies within R ($4) of the anchor, so the spatial index finds them. */
 const MEMBERS_SQL = `SELECT m.id, m.reported_at FROM cases m, repeat_groups a
