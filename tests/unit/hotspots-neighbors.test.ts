@@ -143,3 +143,21 @@ describe('kthNeighborDistances', () => {
     expect(() => kthNeighborDistances([0, 0, 1, 1], 0)).toThrow(RangeError);
   });
 });
+
+describe('latticeNeighbors (neighbour lists kept per lattice and band)', () => {
+  it('returns the band search of the same coordinates, reused for the same array and band', async () => {
+    const { latticeNeighbors } = await import('../../api/analysis/hotspots/gi.ts');
+    const coords = Float64Array.from([0, 0, 100, 0, 200, 0, 0, 100, 100, 100, 300, 300]);
+    const a = latticeNeighbors(coords, 100);
+    expect(Array.from(a.indices)).toEqual(Array.from(bandNeighbors(coords, 100, { includeSelf: true }).indices));
+    expect(latticeNeighbors(coords, 100)).toBe(a);
+    const wider = latticeNeighbors(coords, 150);
+    expect(wider).not.toBe(a);
+    expect(wider.offsets[wider.n]).toBeGreaterThan(a.offsets[a.n]);
+    // another array with the same values is another lattice: its own lists
+    expect(latticeNeighbors(Float64Array.from(coords), 100)).not.toBe(a);
+    // at most four bands per lattice: the oldest goes first
+    for (const b of [200, 250, 300]) latticeNeighbors(coords, b);
+    expect(latticeNeighbors(coords, 100)).not.toBe(a);
+  });
+});

@@ -24,9 +24,29 @@ export interface GiResult {
   neighbors: Uint32Array;
 }
 
+/**
+ * Neighbour lists of a lattice's centroids per band, kept as long as the (cached) lattice's coordinate array lives:
+ * they depend on neither the cases nor the filters, and finding them was half of the Gi* phase. A few bands per
+ * lattice at most (a band list of 54k cells within 360 m holds 1.6M entries, 6 MB).
+ */
+const neighbourCache = new WeakMap<object, Map<number, Neighbors>>();
+const BANDS_PER_LATTICE = 4;
+
+export function latticeNeighbors(coords: ArrayLike<number> & object, band: number): Neighbors {
+  let byBand = neighbourCache.get(coords);
+  if (!byBand) neighbourCache.set(coords, (byBand = new Map()));
+  let nb = byBand.get(band);
+  if (!nb) {
+    nb = bandNeighbors(coords, band, { includeSelf: true });
+    if (byBand.size >= BANDS_PER_LATTICE) byBand.delete(byBand.keys().next().value!);
+    byBand.set(band, nb);
+  }
+  return nb;
+}
+
 /** Gi* z, two-sided p and BH-FDR bins of `counts` over centroids `coords`, band inclusive, self included. */
-export function hotspotStats(counts: ArrayLike<number>, coords: ArrayLike<number>, band: number): GiResult {
-  const nb = bandNeighbors(coords, band, { includeSelf: true });
+export function hotspotStats(counts: ArrayLike<number>, coords: ArrayLike<number> & object, band: number): GiResult {
+  const nb = latticeNeighbors(coords, band);
   const z = giStar(counts, nb);
   const p = twoSidedPValues(z);
   return { z, p, bin: fdrBins(z, p), neighbors: neighborCounts(nb) };
@@ -86,10 +106,10 @@ export interface EmergingStats {
  * Space-time Gi* on a cube of counts (index t·n + i), BH-FDR over all bins of the cube at once
  * (every bin is one test), then Mann–Kendall on each cell's z series and the emerging categories.
  */
-export function emergingStats(cube: Float64Array, steps: number, coords: ArrayLike<number>, band: number): EmergingStats {
+export function emergingStats(cube: Float64Array, steps: number, coords: ArrayLike<number> & object, band: number): EmergingStats {
   const n = coords.length / 2;
   if (cube.length !== steps * n) throw new RangeError(`cube has ${cube.length} bins, expected ${steps} × ${n}`);
-  const spatial = bandNeighbors(coords, band, { includeSelf: true });
+  const spatial = latticeNeighbors(coords, band);
   const st = spaceTimeNeighbors(spatial, steps);
   const z = giStar(cube, st);
   const p = twoSidedPValues(z);
