@@ -13,6 +13,7 @@ import { ogcRoutes } from './ogc/routes.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { liveRoutes } from './live/routes.ts';
 import { repeatAndZoneAnalysisRoutes } from './analysis/repeat-zone-routes.ts';
+import { CaseColumnsSource } from './analysis/case-columns/source.ts';
 import { hotspotRoutes } from './analysis/hotspots/routes.ts';
 import { statsRoutes } from './stats/routes.ts';
 import { casesFeedRoutes } from './cases-feed/routes.ts';
@@ -24,6 +25,8 @@ declare module 'fastify' {
     config: Config;
     /** Metric CRS for distances and areas (ANALYSIS_SRID, or the UTM zone of the districts). */
     analysisSrid(): Promise<number>;
+    /** The analyses' in-process copy of the cases (api/analysis/case-columns), one per app. */
+    caseColumns: CaseColumnsSource;
   }
 }
 
@@ -38,6 +41,7 @@ export async function buildApp({ db, config, logger = false }: AppOptions): Prom
   const app = Fastify({ logger, bodyLimit: 5 * 1024 * 1024, ajv: { customOptions: { coerceTypes: true, allErrors: false } } });
   app.decorate('db', db);
   app.decorate('config', config);
+  app.decorate('caseColumns', new CaseColumnsSource(db.pool));
   let srid: Promise<number> | undefined;
   app.decorate('analysisSrid', async () => {
     const value = await (srid ??= resolveAnalysisSrid(db.pool, config.analysisSrid));

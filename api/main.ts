@@ -3,6 +3,7 @@ import { connect } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { buildApp } from './app.ts';
 import { ensureStoredXy } from './analysis/case-xy.ts';
+import { dataVersion } from './analysis/hotspots/cache.ts';
 import { loadTaxonomy } from './taxonomy/load.ts';
 import { isDatabaseEmpty, loadDemoCity } from './demo/load.ts';
 import { ensureWebBuilt } from './web/build.ts';
@@ -41,6 +42,15 @@ if (await ensureStoredXy(db.pool, srid)) log(`cases' points stored in the analys
 await app.register(webStatic);
 await app.listen({ host: config.host, port: config.port });
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (database: ${db.kind})`);
+// the analyses' copy of the cases (api/analysis/case-columns): loaded now, in the background, so that the first
+// hotspot analysis does not wait for it (about 8 s per million cases on a small machine)
+if (srid !== 3857) {
+  const t1 = Date.now();
+  dataVersion(db.pool)
+    .then((v) => app.caseColumns.columns(srid, true, v.cases, srid))
+    .then(() => log(`analysis copy of the cases loaded in ${((Date.now() - t1) / 1000).toFixed(1)} s (${(app.caseColumns.bytes / 1e6).toFixed(1)} MB)`))
+    .catch((err) => app.log.warn({ err }, 'analysis copy of the cases not preloaded; the first analysis loads it'));
+}
 console.log(`\n  城管慧眼 citylens → http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/\n`);
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

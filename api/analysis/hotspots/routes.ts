@@ -6,7 +6,6 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireRole } from '../../auth/plugin.ts';
-import { CaseColumnsSource } from '../case-columns/source.ts';
 import { AnalysisCache } from './cache.ts';
 import { loadHotspotConfig, type HotspotConfig } from './config.ts';
 import { emerging } from './emerging.ts';
@@ -27,7 +26,7 @@ export async function hotspotRoutes(app: FastifyInstance, opts: { config?: Hotsp
     pool: app.db.pool,
     config,
     cache: new AnalysisCache(config.cacheBytes),
-    columns: new CaseColumnsSource(app.db.pool),
+    columns: app.caseColumns,
     analysisSrid: () => app.analysisSrid(),
     repeatsRadiusM: () => repeatsConfigOf(app).radiusM,
   };
