@@ -1,5 +1,9 @@
+import type { FastifyInstance } from 'fastify';
 import type { FeatureCollection } from 'geojson';
 import type pg from 'pg';
+import { buildApp } from '../../api/app.ts';
+import { importLayer } from '../../api/layers/import.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
 
 /** A tiny hand-made city at the demo location: 1 county = 1 street = 2 communities, 4 grids, roads, a zone, components. */
 const W = 109.45, E = 109.5, S = 24.25, N = 24.3, MID = 109.475, HMID = 24.275;
@@ -37,4 +41,18 @@ export const miniCity = {
 
 export async function insertMiniDepartments(pool: pg.Pool) {
   await pool.query(`INSERT INTO departments (id, name, assessment_group) VALUES ('d1', '市政设施管理处', 'A') ON CONFLICT DO NOTHING`);
+}
+
+/**
+ * A fresh test database holding the mini city's department and districts plus what `casesSql` inserts, and an app over
+ * it with the demo tokens on. The caller closes the app and drops the database.
+ */
+export async function miniCityApp(opts: { embedded: boolean; casesSql: string; analysisSrid: number }): Promise<{ t: TestDatabase; app: FastifyInstance }> {
+  const t = await createTestDatabase({ embedded: opts.embedded });
+  await insertMiniDepartments(t.db.pool);
+  const r = await importLayer(t.db.pool, 'districts', miniCity.districts, { analysisSrid: opts.analysisSrid });
+  if (r.rejected.length) throw new Error(`mini city districts rejected: ${JSON.stringify(r.rejected)}`);
+  await t.db.pool.query(opts.casesSql);
+  const app = await buildApp({ db: t.db, config: { ...t.config, demoTokens: true } });
+  return { t, app };
 }

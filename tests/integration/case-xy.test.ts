@@ -5,11 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app.ts';
 import { ensureStoredXy, storedXySrid } from '../../api/analysis/case-xy.ts';
-import { importLayer } from '../../api/layers/import.ts';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.ts';
-import { insertMiniDepartments, miniCity } from '../helpers/mini-city.ts';
+import { serverUrl, type TestDatabase } from '../helpers/db.ts';
+import { miniCityApp } from '../helpers/mini-city.ts';
 
 const SRID = 32649;
 const DATABASES: [string, boolean][] = [['embedded PGlite', true], ...(serverUrl ? [['PostgreSQL server', false] as [string, boolean]] : [])];
@@ -35,12 +33,7 @@ describe.each(DATABASES)('stored analysis-CRS points of cases on %s', (_name, em
     Number((await q(`SELECT count(*) AS n FROM cases WHERE ax IS DISTINCT FROM ST_X(ST_Transform(geom, ${srid})) OR ay IS DISTINCT FROM ST_Y(ST_Transform(geom, ${srid}))`))[0].n);
 
   beforeAll(async () => {
-    t = await createTestDatabase({ embedded });
-    await insertMiniDepartments(t.db.pool);
-    const r = await importLayer(t.db.pool, 'districts', miniCity.districts, { analysisSrid: SRID });
-    expect(r.rejected).toEqual([]);
-    await t.db.pool.query(CASES_SQL);
-    app = await buildApp({ db: t.db, config: { ...t.config, demoTokens: true } });
+    ({ t, app } = await miniCityApp({ embedded, casesSql: CASES_SQL, analysisSrid: SRID }));
   });
   afterAll(async () => {
     await app?.close();

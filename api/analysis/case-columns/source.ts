@@ -76,12 +76,12 @@ export class CaseColumnsSource {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       // the first statement takes the transaction's snapshot: the counters and every row below are read under it
-      const { rows: [s] } = await client.query<{ snap: string; version: string; removals: string }>(
-        `SELECT pg_current_snapshot()::text AS snap,
+      const { rows: [s] } = await client.query<{ xmin: string; xmax: string; version: string; removals: string }>(
+        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax,
                 (SELECT coalesce(sum(changes), 0) FROM case_change_counts)::text AS version,
                 (SELECT coalesce(sum(removals), 0) FROM case_removal_counts)::text AS removals`,
       );
-      const [xmin, xmax] = s.snap.split(':').map((v) => BigInt(v));
+      const xmin = BigInt(s.xmin), xmax = BigInt(s.xmax);
       const prev = this.copies.get(srid);
       const delta = prev !== undefined && prev.removals === s.removals && prev.xmin >> 32n === xmax >> 32n;
       if (!Number.isInteger(srid)) throw new Error(`bad SRID ${srid}`);
