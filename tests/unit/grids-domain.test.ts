@@ -149,4 +149,18 @@ describe('coverage chain test', () => {
     expect(wkbPolygons(multi)).toHaveLength(2);
     expect(() => wkbPolygons(Buffer.from('0101000000000000000000f03f000000000000f03f', 'hex'))).toThrow(/not a 2D Polygon/);
   });
+
+  it('reads PostGIS EWKB (SRID, Z) and, asked to, the polygons of a collection past its points and lines', () => {
+    // POLYGON Z with SRID 32649: type word 3 | Z | SRID, then the SRID, one ring of 4 points of 3 ordinates
+    const pts = [[0, 0, 9], [2, 0, 9], [2, 2, 9], [0, 0, 9]];
+    const z = Buffer.alloc(17 + pts.length * 24);
+    z.writeUInt8(1, 0); z.writeUInt32LE((3 | 0x80000000 | 0x20000000) >>> 0, 1); z.writeUInt32LE(32649, 5); z.writeUInt32LE(1, 9); z.writeUInt32LE(pts.length, 13);
+    pts.forEach((p, i) => p.forEach((v, k) => z.writeDoubleLE(v, 17 + 24 * i + 8 * k)));
+    expect(wkbPolygons(z).map((p) => p.map((x) => [...x]))).toEqual([[[0, 0, 2, 0, 2, 2, 0, 0]]]);
+    const point = Buffer.from('0101000000000000000000f03f000000000000f03f', 'hex');
+    const line = Buffer.from('010200000002000000' + '00'.repeat(32), 'hex');
+    const collection = Buffer.concat([Buffer.from('010700000003000000', 'hex'), point, z, line]);
+    expect(wkbPolygons(collection, { skipOthers: true }).map((p) => p.map((x) => [...x]))).toEqual([[[0, 0, 2, 0, 2, 2, 0, 0]]]);
+    expect(() => wkbPolygons(collection)).toThrow(/not a 2D Polygon/);
+  });
 });

@@ -51,9 +51,7 @@ export class DictColumn {
   }
 
   grow(capacity: number): void {
-    const next = this.codes instanceof Uint16Array ? new Uint16Array(capacity) : new Uint32Array(capacity);
-    next.set(this.codes);
-    this.codes = next;
+    this.codes = grown(this.codes, capacity);
   }
 }
 
