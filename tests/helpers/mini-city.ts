@@ -3,6 +3,7 @@ import type { FeatureCollection } from 'geojson';
 import type pg from 'pg';
 import { buildApp } from '../../api/app.ts';
 import { importLayer } from '../../api/layers/import.ts';
+import { expect } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 /** A tiny hand-made city at the demo location: 1 county = 1 street = 2 communities, 4 grids, roads, a zone, components. */
@@ -39,8 +40,20 @@ export const miniCity = {
   ),
 };
 
+/** The layers of the mini city. */
+export type MiniLayer = 'districts' | 'grids' | 'roads' | 'zones' | 'components';
+
 export async function insertMiniDepartments(pool: pg.Pool) {
   await pool.query(`INSERT INTO departments (id, name, assessment_group) VALUES ('d1', '市政设施管理处', 'A') ON CONFLICT DO NOTHING`);
+}
+
+/** The mini city's department and `layers` (imported with no rejection) into a database. */
+export async function loadMiniCity(pool: pg.Pool, layers: readonly MiniLayer[], analysisSrid: number): Promise<void> {
+  await insertMiniDepartments(pool);
+  for (const layer of layers) {
+    const r = await importLayer(pool, layer, miniCity[layer], { analysisSrid });
+    expect(r.rejected).toEqual([]);
+  }
 }
 
 /**
@@ -49,9 +62,7 @@ export async function insertMiniDepartments(pool: pg.Pool) {
  */
 export async function miniCityApp(opts: { embedded: boolean; casesSql: string; analysisSrid: number }): Promise<{ t: TestDatabase; app: FastifyInstance }> {
   const t = await createTestDatabase({ embedded: opts.embedded });
-  await insertMiniDepartments(t.db.pool);
-  const r = await importLayer(t.db.pool, 'districts', miniCity.districts, { analysisSrid: opts.analysisSrid });
-  if (r.rejected.length) throw new Error(`mini city districts rejected: ${JSON.stringify(r.rejected)}`);
+  await loadMiniCity(t.db.pool, ['districts'], opts.analysisSrid);
   await t.db.pool.query(opts.casesSql);
   const app = await buildApp({ db: t.db, config: { ...t.config, demoTokens: true } });
   return { t, app };

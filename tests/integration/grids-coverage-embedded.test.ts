@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.ts';
-import { importLayer } from '../../api/layers/import.ts';
 import { OVERLAY_GRID } from '../../api/grids/overlay.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { insertMiniDepartments, miniCity } from '../helpers/mini-city.ts';
+import { loadMiniCity } from '../helpers/mini-city.ts';
 
 const S = 24.25, HMID = 24.275;
 const SRID = 32649;
@@ -17,11 +16,7 @@ describe('coverage on the embedded database after a split and a merge', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     t = await createTestDatabase({ embedded: true });
-    await insertMiniDepartments(t.db.pool);
-    for (const layer of ['districts', 'grids', 'roads'] as const) {
-      const r = await importLayer(t.db.pool, layer, miniCity[layer], { analysisSrid: SRID });
-      expect(r.rejected).toEqual([]);
-    }
+    await loadMiniCity(t.db.pool, ['districts', 'grids', 'roads'], SRID);
     app = await buildApp({ db: t.db, config: t.config });
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import gcoord from 'gcoord';
 import { buildApp } from '../../api/app.ts';
 import { importLayer } from '../../api/layers/import.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { insertMiniDepartments, miniCity } from '../helpers/mini-city.ts';
+import { loadMiniCity, miniCity } from '../helpers/mini-city.ts';
 
 // mini city: county 450203 = street 450203001 = west community 001 (W..MID) + east community 002 (MID..E);
 // grids 01 (south) and 02 (north) in each, split at HMID
@@ -42,11 +42,7 @@ describe('unit grids: validation, writes, history, exchange', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    await insertMiniDepartments(t.db.pool);
-    for (const layer of ['districts', 'roads'] as const) {
-      const r = await importLayer(t.db.pool, layer, miniCity[layer], { analysisSrid: SRID });
-      expect(r.rejected).toEqual([]);
-    }
+    await loadMiniCity(t.db.pool, ['districts', 'roads'], SRID);
     app = await buildApp({ db: t.db, config: t.config });
   });
   afterAll(async () => {

@@ -9,11 +9,10 @@ import { booleanPointInPolygon } from '@turf/turf';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.ts';
-import { importLayer } from '../../api/layers/import.ts';
 import { cellOf } from '../../api/analysis/hotspots/cells.ts';
 import { DEMO_CITY_DIR, loadDemoCity } from '../../api/demo/load.ts';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.ts';
-import { insertMiniDepartments, miniCity } from '../helpers/mini-city.ts';
+import { loadMiniCity } from '../helpers/mini-city.ts';
 
 const SRID = 32649;
 const AUTH = { authorization: 'Bearer demo-manager' };
@@ -93,12 +92,8 @@ describe.each(DATABASES)('hotspot analyses on %s', (_name, embedded) => {
 
   beforeAll(async () => {
     t = await createTestDatabase({ embedded });
-    await insertMiniDepartments(t.db.pool);
+    await loadMiniCity(t.db.pool, ['districts', 'zones'], SRID);
     await t.db.pool.query(`INSERT INTO departments (id, name) VALUES ('d2', '环卫处') ON CONFLICT DO NOTHING`);
-    for (const layer of ['districts', 'zones'] as const) {
-      const r = await importLayer(t.db.pool, layer, miniCity[layer], { analysisSrid: SRID });
-      expect(r.rejected).toEqual([]);
-    }
     await t.db.pool.query(CASES_SQL);
     await t.db.pool.query(EMERGING_SQL);
     await t.db.pool.query(CODES_SQL);

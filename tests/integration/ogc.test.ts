@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.ts';
 import { importLayer } from '../../api/layers/import.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { insertMiniDepartments, miniCity } from '../helpers/mini-city.ts';
+import { loadMiniCity, miniCity } from '../helpers/mini-city.ts';
 
 const run = promisify(execFile);
 const SRID = 32649;
@@ -34,10 +34,7 @@ describe('OGC API – Features at /ogc', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    await insertMiniDepartments(t.db.pool);
-    for (const layer of ['districts', 'grids', 'roads', 'zones', 'components'] as const) {
-      expect((await importLayer(t.db.pool, layer, miniCity[layer], { analysisSrid: SRID })).rejected).toEqual([]);
-    }
+    await loadMiniCity(t.db.pool, ['districts', 'grids', 'roads', 'zones', 'components'], SRID);
     const wg = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: 'WG001', name: '西社区责任网格', community_code: '450203001001' }, geometry: miniCity.districts.features[2].geometry }] };
     expect((await importLayer(t.db.pool, 'work-grids', wg, { analysisSrid: SRID })).rejected).toEqual([]);
     app = await buildApp({ db: t.db, config: t.config });

@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app.ts';
 import { transaction } from '../../api/db/connect.ts';
-import { importLayer } from '../../api/layers/import.ts';
 import { loadTaxonomy } from '../../api/taxonomy/load.ts';
 import { DEFAULT_REPEATS_CONFIG, type RepeatsConfig } from '../../api/domain/repeats.ts';
 import { assignRepeatGroup, assignRepeatGroups, recomputeCasePartition, recomputePeriod, repeatsContext, type IntakeCase, type RepeatsContext } from '../../api/analysis/repeats/store.ts';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.ts';
-import { insertMiniDepartments, miniCity } from '../helpers/mini-city.ts';
+import { loadMiniCity } from '../helpers/mini-city.ts';
 import { caseId, M_LAT, M_LON, plantCases, type PlantedCase } from '../helpers/plant.ts';
 import { seededRandom } from '../helpers/random.ts';
 
@@ -51,12 +50,8 @@ function january(): PlantedCase[] {
 const february = (): PlantedCase[] => [{ id: caseId('2026-02-03', 1), ...P0, at: '2026-02-03T02:00:00Z', roadClass: 'main' }];
 
 async function loadCity(t: TestDatabase) {
-  await insertMiniDepartments(t.db.pool);
+  await loadMiniCity(t.db.pool, ['districts', 'grids', 'roads', 'zones'], SRID);
   await t.db.pool.query(`INSERT INTO departments (id, name) VALUES ('d2', '环卫处') ON CONFLICT DO NOTHING`);
-  for (const layer of ['districts', 'grids', 'roads', 'zones'] as const) {
-    const r = await importLayer(t.db.pool, layer, miniCity[layer], { analysisSrid: SRID });
-    expect(r.rejected).toEqual([]);
-  }
   await t.db.pool.query(`INSERT INTO zones (id, name, level, geom) VALUES ('k1', '重点区域', 'key', ST_Multi(ST_MakeEnvelope(109.485, 24.285, 109.495, 24.295, 4326)))`);
   await loadTaxonomy(t.db.pool);
 }

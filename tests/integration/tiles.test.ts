@@ -4,7 +4,7 @@ import { buildApp } from '../../api/app.ts';
 import { importLayer } from '../../api/layers/import.ts';
 import { buildTile } from '../../api/tiles/build.ts';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/db.ts';
-import { insertMiniDepartments, miniCity } from '../helpers/mini-city.ts';
+import { loadMiniCity, miniCity } from '../helpers/mini-city.ts';
 import { decodeLayer, ringArea, tileOf } from '../helpers/mvt.ts';
 
 const SRID = 32649;
@@ -14,11 +14,7 @@ describe('layers and tiles', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     t = await createTestDatabase();
-    await insertMiniDepartments(t.db.pool);
-    for (const layer of ['districts', 'grids', 'roads', 'zones', 'components'] as const) {
-      const r = await importLayer(t.db.pool, layer, miniCity[layer], { analysisSrid: SRID });
-      expect(r.rejected).toEqual([]);
-    }
+    await loadMiniCity(t.db.pool, ['districts', 'grids', 'roads', 'zones', 'components'], SRID);
     app = await buildApp({ db: t.db, config: t.config });
   });
   afterAll(async () => {
