@@ -6,6 +6,7 @@
  * point is in the area, boundary included.
  */
 import { hexIndex, squareIndex, cellKey, type CellKind } from '../hotspots/cells.ts';
+import { indexCells } from '../hotspots/components.ts';
 import type { Filters } from '../hotspots/params.ts';
 import type { CaseColumns, Coded } from './store.ts';
 
@@ -40,8 +41,7 @@ export function cellFinder(l: LatticeCells): (a: number, b: number) => number {
     for (let i = 0; i < n; i++) table[(l.b[i] - b0) * w + (l.a[i] - a0)] = i;
     return (a, b) => (a < a0 || a > a1 || b < b0 || b > b1 ? -1 : table[(b - b0) * w + (a - a0)]);
   }
-  const map = new Map<number, number>();
-  for (let i = 0; i < n; i++) map.set(cellKey(l.a[i], l.b[i]), i);
+  const map = indexCells(l.a, l.b);
   return (a, b) => map.get(cellKey(a, b)) ?? -1;
 }
 
